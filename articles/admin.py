@@ -1,0 +1,74 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from markdownx.admin import MarkdownxModelAdmin
+
+from articles.images import sanitised_file
+from articles.models import MAX_BULLETS, Article, Category
+
+
+class ArticleAdminForm(forms.ModelForm):
+    minor_edit = forms.BooleanField(
+        required=False,
+        label="Minor edit",
+        help_text="A typo fix or similar: keep the public “Updated on” date as it is.",
+    )
+
+    class Meta:
+        model = Article
+        fields = (
+            "title", "slug", "author", "category", "summary", "body", "lead_image", "lead_image_alt",
+            "lead_image_caption", "lead_image_credit", "status", "published_at",
+        )  # fmt: skip
+        widgets = {"summary": forms.Textarea(attrs={"rows": MAX_BULLETS, "cols": 80})}
+
+    def clean_lead_image(self):
+        image = self.cleaned_data.get("lead_image")
+        if image and not getattr(image, "_committed", True):
+            try:
+                clean_file, _decoded = sanitised_file(image, prefix="")
+            except ValidationError as exc:
+                raise ValidationError(exc.messages) from exc
+            return clean_file
+        return image
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name",)
+
+
+@admin.register(Article)
+class ArticleAdmin(MarkdownxModelAdmin):
+    form = ArticleAdminForm
+    list_display = ("title", "status", "author", "category", "published_at", "updated_at")
+    list_filter = ("status", "category", "author")
+    list_select_related = ("author", "category")
+    search_fields = ("title", "summary", "body")
+    date_hierarchy = "published_at"
+    autocomplete_fields = ("category",)
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "author", "category")}),
+        ("Content", {"fields": ("summary", "body")}),
+        (
+            "Lead image",
+            {"fields": ("lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit")},
+        ),
+        ("Publishing", {"fields": ("status", "published_at", "updated_at", "minor_edit")}),
+    )
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj and obj.first_published_at else {"slug": ("title",)}
+
+    def get_readonly_fields(self, request, obj=None):
+        # Permanent links: the slug is editable until the article is first published.
+        locked = ("slug",) if obj and obj.first_published_at else ()
+        return ("updated_at", *locked)
+
+    def get_changeform_initial_data(self, request):
+        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def save_model(self, request, obj, form, change):
+        obj.save(minor_edit=form.cleaned_data.get("minor_edit", False))

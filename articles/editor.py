@@ -1,0 +1,52 @@
+"""The markdownx endpoints behind the admin editor, for staff only.
+
+We serve them ourselves rather than include markdownx.urls: its views answer anyone, and its upload
+form trusts the client's content type and keeps SVG. These use the site's renderer and image checks.
+"""
+
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.views.decorators.http import require_POST
+
+from articles.images import sanitised_file
+from articles.markdown import render_markdown
+
+UPLOAD_PREFIX = "markdownx/"
+
+
+def staff_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@require_POST
+@staff_only
+def markdownify(request):
+    content = request.POST.get("content")
+    if content is None:
+        return HttpResponseBadRequest("Send the Markdown to preview in the 'content' field.")
+    response = HttpResponse(render_markdown(content))
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@staff_only
+def upload(request):
+    uploaded = request.FILES.get("image")
+    if uploaded is None:
+        return JsonResponse({"image": ["Choose an image to upload."]}, status=400)
+    try:
+        clean_file, _image = sanitised_file(uploaded, prefix=UPLOAD_PREFIX)
+    except ValidationError as exc:
+        return JsonResponse({"image": exc.messages}, status=400)
+    name = default_storage.save(clean_file.name, clean_file)
+    return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})

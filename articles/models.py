@@ -1,0 +1,204 @@
+import math
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from markdownx.models import MarkdownxField
+from PIL import Image
+
+from articles.images import make_renditions
+from articles.markdown import render_markdown
+from newsblog.context_processors import NAV_CACHE_KEY
+
+MAX_BULLETS = 7
+MAX_BULLET_LENGTH = 280
+WORDS_PER_MINUTE = 230
+
+
+def split_bullets(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def validate_summary(text):
+    bullets = split_bullets(text)
+    if not bullets:
+        raise ValidationError("Write at least one summary point.")
+    if len(bullets) > MAX_BULLETS:
+        raise ValidationError(f"Keep the summary to {MAX_BULLETS} points at most ({len(bullets)} given).")
+    too_long = [i for i, bullet in enumerate(bullets, 1) if len(bullet) > MAX_BULLET_LENGTH]
+    if too_long:
+        numbers = ", ".join(str(i) for i in too_long)
+        raise ValidationError(
+            f"Each summary point must be at most {MAX_BULLET_LENGTH} characters (point {numbers} is longer)."
+        )
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:category", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        cache.delete(NAV_CACHE_KEY)
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        cache.delete(NAV_CACHE_KEY)
+        return result
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_listing(self):
+        return self.published().select_related("author", "category")
+
+    def visible_to(self, user):
+        """What a user may open: everything published, plus any article for staff."""
+        if user.is_active and user.is_staff:
+            return self.all()
+        return self.published()
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=200, unique=True, help_text="The article's permanent address; locked once published."
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    summary = models.TextField(
+        "summary bullets",
+        validators=[validate_summary],
+        help_text=(
+            f"One point per line: 1 to {MAX_BULLETS} points, each at most {MAX_BULLET_LENGTH} characters."
+        ),
+    )
+    body = MarkdownxField(help_text="Markdown. The preview shows exactly what readers will see.")
+    body_html = models.TextField(editable=False, blank=True)
+    lead_image = models.ImageField(
+        upload_to="articles/", blank=True, width_field="lead_image_width", height_field="lead_image_height"
+    )
+    lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    lead_image_renditions = models.JSONField(default=list, blank=True, editable=False)
+    lead_image_alt = models.CharField(
+        "lead image alt text",
+        max_length=250,
+        blank=True,
+        help_text="Describe the image for readers who cannot see it.",
+    )
+    lead_image_caption = models.CharField(max_length=300, blank=True)
+    lead_image_credit = models.CharField(max_length=150, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="A future time schedules the article; empty means now, on publish."
+    )
+    first_published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now, help_text="The public “Updated on” date.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+    reading_time = models.PositiveSmallIntegerField(default=1, editable=False, help_text="Minutes.")
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="article_published_idx"),
+            models.Index(fields=["category", "status", "-published_at"], name="article_category_idx"),
+            models.Index(fields=["author", "status", "-published_at"], name="article_author_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("articles:detail", args=[self.slug])
+
+    def clean(self):
+        if self.lead_image and not self.lead_image_alt.strip():
+            raise ValidationError(
+                {"lead_image_alt": "Describe the lead image for readers who cannot see it."}
+            )
+        if self.first_published_at and self.pk:
+            saved_slug = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if saved_slug and saved_slug != self.slug:
+                raise ValidationError({"slug": "The address of a published article cannot change."})
+
+    def save(self, *args, minor_edit=False, **kwargs):
+        now = timezone.now()
+        already_live = self.first_published_at is not None and self.is_public
+        if self.status == self.Status.PUBLISHED:
+            if self.published_at is None:
+                self.published_at = now
+            if self.first_published_at is None:
+                self.first_published_at = now
+        if not minor_edit:
+            # Only an edit to a live article is an update; until then the public date is publication.
+            self.updated_at = now if already_live else (self.published_at or now)
+        self.body_html = render_markdown(self.body)
+        words = len(re.findall(r"\w+", strip_tags(self.body_html)))
+        self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
+        new_image = bool(self.lead_image) and not self.lead_image._committed
+        if not self.lead_image:
+            self.lead_image_renditions = []
+        super().save(*args, **kwargs)
+        if new_image:
+            self.lead_image.open()
+            with Image.open(self.lead_image) as image:
+                self.lead_image_renditions = make_renditions(image, self.lead_image.name)
+            Article.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
+
+    @property
+    def summary_bullets(self):
+        return split_bullets(self.summary)
+
+    @property
+    def is_public(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    @property
+    def was_updated(self):
+        """Show "Updated on" only for a real update after publication (not the publishing save)."""
+        return bool(
+            self.published_at
+            and self.updated_at
+            and (self.updated_at - self.published_at).total_seconds() > 60
+        )
+
+    @property
+    def lead_image_srcset(self):
+        return ", ".join(f"{settings.MEDIA_URL}{r['name']} {r['width']}w" for r in self.lead_image_renditions)
+
+    @property
+    def lead_image_thumbnail(self):
+        """The smallest rendition, for list pages; None without an image."""
+        if not self.lead_image_renditions:
+            return None
+        return min(self.lead_image_renditions, key=lambda r: r["width"])

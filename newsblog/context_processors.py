@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.core.cache import cache
+
+NAV_CACHE_KEY = "newsblog:nav-categories"
+
+
+def nav_categories():
+    """Categories for the header, cached: every page shows them, they rarely change."""
+    from articles.models import Category
+
+    return cache.get_or_set(NAV_CACHE_KEY, lambda: list(Category.objects.values("name", "slug")), 600)
+
+
+def site(request):
+    """The site name and navigation for every template."""
+    return {"site_name": settings.SITE_NAME, "nav_categories": nav_categories}

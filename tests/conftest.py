@@ -1,0 +1,21 @@
+import pytest
+from django.core.cache import cache
+
+
+def pytest_configure(config):
+    # Tests render templates without running collectstatic first, so no manifest is needed.
+    from django.conf import settings
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Each test gets its own media folder and an empty cache."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
+    yield
+    cache.clear()

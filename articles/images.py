@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
@@ -25,7 +26,7 @@ def decode_image(uploaded):
     max_bytes = settings.NEWSBLOG_IMAGE_MAX_BYTES
     max_side = settings.NEWSBLOG_IMAGE_MAX_PIXELS
     if uploaded.size is not None and uploaded.size > max_bytes:
-        raise ValidationError(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise ValidationError(f"The image is larger than {filesizeformat(max_bytes)}.")
     uploaded.seek(0)
     try:
         image = Image.open(uploaded)

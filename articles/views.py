@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
 
 from articles.models import Article, Category
 
@@ -17,11 +18,13 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
         raise Http404("There is no such page.") from exc
 
 
+@require_safe
 def home(request):
     page = paginate(request, Article.objects.for_listing())
     return render(request, "articles/article_list.html", {"page": page})
 
 
+@require_safe
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
     article = get_object_or_404(queryset, slug=slug)
@@ -32,12 +35,14 @@ def detail(request, slug):
     return response
 
 
+@require_safe
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     page = paginate(request, Article.objects.for_listing().filter(category=category))
     return render(request, "articles/category_detail.html", {"category": category, "page": page})
 
 
+@require_safe
 def author(request, username):
     author = get_object_or_404(get_user_model(), username=username, is_active=True)
     page = paginate(request, Article.objects.for_listing().filter(author=author))

@@ -49,3 +49,21 @@ def make_article(**overrides):
     article = Article(**fields)
     article.save()
     return article
+
+
+def image_bytes(fmt="JPEG", size=(1200, 800), color=(200, 80, 40), **save_options):
+    """A real encoded image, for upload tests."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    mode = "RGBA" if fmt in ("PNG", "WEBP") else "RGB"
+    Image.new(mode, size, color).save(buffer, format=fmt, **save_options)
+    return buffer.getvalue()
+
+
+def image_upload(name="photo.jpg", fmt="JPEG", size=(1200, 800), content_type="image/jpeg", **save_options):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes(fmt, size, **save_options), content_type=content_type)

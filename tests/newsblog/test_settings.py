@@ -1,0 +1,47 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_check(**env):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_check(DJANGO_DEBUG="0")
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines() == [
+        "newsblog: refusing to start with DJANGO_DEBUG=0: set DJANGO_SECRET_KEY to a random string of at "
+        "least 32 characters (not the development key)."
+    ]
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = run_check(DJANGO_DEBUG="0", DJANGO_SECRET_KEY="x" * 16 + "a-real-random-secret-key-here")
+    assert result.returncode == 0, result.stderr
+
+
+def test_database_url_selects_postgresql_with_a_short_connect_timeout():
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['OPTIONS']['connect_timeout'], d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(DATABASE_URL="postgres://u:p@db.example:5432/x", DJANGO_SETTINGS_MODULE="newsblog.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.split() == ["django.db.backends.postgresql", "3", "True", "60"]

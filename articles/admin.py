@@ -48,7 +48,6 @@ class ArticleAdmin(MarkdownxModelAdmin):
     list_select_related = ("author", "category")
     search_fields = ("title", "summary", "body")
     date_hierarchy = "published_at"
-    autocomplete_fields = ("category",)
     fieldsets = (
         (None, {"fields": ("title", "slug", "author", "category")}),
         ("Content", {"fields": ("summary", "body")}),

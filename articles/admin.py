@@ -18,7 +18,8 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = (
             "title", "slug", "author", "category", "summary", "body", "lead_image", "lead_image_alt",
-            "lead_image_caption", "lead_image_credit", "status", "published_at",
+            "lead_image_caption", "lead_image_credit", "status", "published_at", "comments_enabled",
+            "comments_close_after_days",
         )  # fmt: skip
         widgets = {"summary": forms.Textarea(attrs={"rows": MAX_BULLETS, "cols": 80})}
 
@@ -44,7 +45,7 @@ class CategoryAdmin(admin.ModelAdmin):
 class ArticleAdmin(MarkdownxModelAdmin):
     form = ArticleAdminForm
     list_display = ("title", "status", "author", "category", "published_at", "updated_at")
-    list_filter = ("status", "category", "author")
+    list_filter = ("status", "category", "author", "comments_enabled")
     list_select_related = ("author", "category")
     search_fields = ("title", "summary", "body")
     date_hierarchy = "published_at"
@@ -56,6 +57,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
             {"fields": ("lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit")},
         ),
         ("Publishing", {"fields": ("status", "published_at", "updated_at", "minor_edit")}),
+        ("Discussion", {"fields": ("comments_enabled", "comments_close_after_days")}),
     )
 
     def get_prepopulated_fields(self, request, obj=None):

@@ -1,5 +1,6 @@
 import math
 import re
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -120,6 +121,12 @@ class Article(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
     reading_time = models.PositiveSmallIntegerField(default=1, editable=False, help_text="Minutes.")
+    comments_enabled = models.BooleanField(
+        "comments open", default=True, help_text="Untick to close the discussion under this article."
+    )
+    comments_close_after_days = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Close comments automatically this many days after publishing."
+    )
 
     objects = ArticleQuerySet.as_manager()
 
@@ -191,6 +198,16 @@ class Article(models.Model):
             and self.updated_at
             and (self.updated_at - self.published_at).total_seconds() > 60
         )
+
+    @property
+    def comments_open(self):
+        """Readers may post: comments enabled and, if set, the closing period not yet over."""
+        if not self.comments_enabled:
+            return False
+        if self.comments_close_after_days is not None and self.published_at is not None:
+            closes = self.published_at + timedelta(days=self.comments_close_after_days)
+            return timezone.now() < closes
+        return True
 
     @property
     def lead_image_srcset(self):

@@ -7,5 +7,15 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     fieldsets = DjangoUserAdmin.fieldsets + (("Profile", {"fields": ("display_name", "bio")}),)
+    # Staff accounts are made here (or with createsuperuser); public sign-up never sets is_staff.
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("username", "email", "display_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
     list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
     search_fields = ("username", "display_name", "email")

@@ -1,0 +1,110 @@
+"""Login throttling with django-axes: 5 failures for one account or one IP within 15 minutes."""
+
+from datetime import timedelta
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.db.models import F
+from django.utils import timezone
+
+from tests.factories import PASSWORD, make_user
+
+pytestmark = pytest.mark.django_db
+
+LOGIN_URL = "/accounts/login/"
+
+
+def fail(client, username, times=1, **extra):
+    responses = [
+        client.post(LOGIN_URL, {"username": username, "password": "not it"}, **extra) for _ in range(times)
+    ]
+    return responses[-1]
+
+
+def log_in(client, username, **extra):
+    return client.post(LOGIN_URL, {"username": username, "password": PASSWORD}, **extra)
+
+
+def test_four_failures_are_still_only_form_errors(client):
+    user = make_user()
+    assert fail(client, user.username, times=4).status_code == 400
+    assert log_in(client, user.username).status_code == 302
+
+
+def test_fifth_failure_locks_the_account(client):
+    user = make_user()
+    assert fail(client, user.username, times=4).status_code == 400
+    response = fail(client, user.username)
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.text
+    assert "15 minutes" in response.text
+
+
+def test_right_password_is_refused_while_locked(client):
+    user = make_user()
+    fail(client, user.username, times=5)
+    response = log_in(client, user.username)
+    assert response.status_code == 429
+    assert "Too many failed log-in attempts" in response.text
+    assert "accounts/locked_out.html" in [t.name for t in response.templates]
+    assert "_auth_user_id" not in client.session
+
+
+def test_lock_holds_for_the_account_from_another_ip(client):
+    user = make_user()
+    fail(client, user.username, times=5, REMOTE_ADDR="203.0.113.5")
+    response = log_in(client, user.username, REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_other_spellings_of_the_username_count_against_one_account(client):
+    user = make_user(username="carol")
+    for n, spelling in enumerate(["carol", "Carol", "CAROL", "cArol", "caRol"]):
+        fail(client, spelling, REMOTE_ADDR=f"203.0.113.{n + 1}")
+    assert log_in(client, user.username, REMOTE_ADDR="198.51.100.7").status_code == 429
+
+
+def test_failures_from_one_ip_are_limited_across_accounts(client):
+    users = [make_user() for _ in range(5)]
+    for user in users:
+        fail(client, user.username, REMOTE_ADDR="203.0.113.9")
+    victim = make_user()
+    assert log_in(client, victim.username, REMOTE_ADDR="203.0.113.9").status_code == 429
+    # Readers elsewhere are not affected.
+    assert log_in(client, victim.username, REMOTE_ADDR="198.51.100.7").status_code == 302
+
+
+def test_lock_expires_after_the_cool_off(client):
+    user = make_user()
+    fail(client, user.username, times=5)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=16))
+    response = log_in(client, user.username)
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_an_attempt_during_the_lock_restarts_the_wait(client):
+    user = make_user()
+    fail(client, user.username, times=5)
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=14))
+    assert log_in(client, user.username).status_code == 429
+    AccessAttempt.objects.update(attempt_time=F("attempt_time") - timedelta(minutes=2))
+    assert log_in(client, user.username).status_code == 429
+
+
+def test_success_before_the_limit_resets_the_count(client):
+    user = make_user()
+    fail(client, user.username, times=4)
+    assert log_in(client, user.username).status_code == 302
+    client.post("/accounts/logout/")
+    assert fail(client, user.username, times=4).status_code == 400
+    assert log_in(client, user.username).status_code == 302
+
+
+def test_admin_command_unlocks_the_account(client):
+    user = make_user()
+    fail(client, user.username, times=5)
+    call_command("axes_reset_username", user.username)
+    assert log_in(client, user.username).status_code == 302

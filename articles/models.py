@@ -3,9 +3,10 @@ import re
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -71,11 +72,20 @@ class ArticleQuerySet(models.QuerySet):
     def for_listing(self):
         return self.published().select_related("author", "category")
 
+
     def visible_to(self, user):
         """What a user may open: everything published, plus any article for staff."""
         if user.is_active and user.is_staff:
             return self.all()
         return self.published()
+
+    def with_last_activity(self):
+        """Annotate `last_activity`: when the article last changed for readers (sitemap lastmod).
+
+        The hook for comments: today it is `updated_at`; the comments work extends it to the later of
+        `updated_at` and the latest visible comment (e.g. Greatest + a Max over the reverse relation).
+        """
+        return self.annotate(last_activity=models.F("updated_at"))
 
 
 class Article(models.Model):
@@ -127,6 +137,9 @@ class Article(models.Model):
     comments_close_after_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Close comments automatically this many days after publishing."
     )
+    # Full-text search (PostgreSQL): weighted title A, summary B, body C; GIN-indexed by migration 0003.
+    # Stays NULL on SQLite, where search falls back to icontains (see articles/search.py).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -177,6 +190,29 @@ class Article(models.Model):
             with Image.open(self.lead_image) as image:
                 self.lead_image_renditions = make_renditions(image, self.lead_image.name)
             Article.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
+        self.update_search_vector(using=kwargs.get("using") or self._state.db)
+
+    def update_search_vector(self, using=None):
+        """Recompute the stored search vector in the database (PostgreSQL only; one UPDATE)."""
+        if connections[using or "default"].vendor != "postgresql":
+            return
+        from articles.search import search_vector  # articles.search imports this module
+
+        Article.objects.using(using).filter(pk=self.pk).update(search_vector=search_vector())
+
+    def related(self, limit=3):
+        """Up to `limit` other published articles, same category first, then the most recent: one query."""
+        same_category_first = models.Case(
+            models.When(category_id=self.category_id, then=models.Value(0)),
+            default=models.Value(1),
+            output_field=models.IntegerField(),
+        )
+        return (
+            Article.objects.for_listing()
+            .exclude(pk=self.pk)
+            .defer("body", "body_html", "search_vector")
+            .order_by(same_category_first, "-published_at", "-id")[:limit]
+        )
 
     @property
     def summary_bullets(self):

@@ -1,10 +1,17 @@
+import json
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.paginator import InvalidPage, Paginator
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from articles.models import Article, Category
+from articles.search import clean_query, search_articles, with_snippets
 
 PAGE_SIZE = 10
 
@@ -21,14 +28,17 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 @require_safe
 def home(request):
     page = paginate(request, Article.objects.for_listing())
-    return render(request, "articles/article_list.html", {"page": page})
+    return render(
+        request, "articles/article_list.html", {"page": page, "canonical_url": canonical_url(request, page)}
+    )
 
 
 @require_safe
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
     article = get_object_or_404(queryset, slug=slug)
-    response = render(request, "articles/article_detail.html", {"article": article})
+    context = {"article": article, **article_discovery_context(request, article)}
+    response = render(request, "articles/article_detail.html", context)
     if not article.is_public:
         # A staff preview of a draft or scheduled piece: never stored by any cache.
         response["Cache-Control"] = "private, no-store"
@@ -39,11 +49,87 @@ def detail(request, slug):
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     page = paginate(request, Article.objects.for_listing().filter(category=category))
-    return render(request, "articles/category_detail.html", {"category": category, "page": page})
+    context = {"category": category, "page": page, "canonical_url": canonical_url(request, page)}
+    return render(request, "articles/category_detail.html", context)
 
 
 @require_safe
 def author(request, username):
     author = get_object_or_404(get_user_model(), username=username, is_active=True)
     page = paginate(request, Article.objects.for_listing().filter(author=author))
-    return render(request, "articles/author_detail.html", {"author": author, "page": page})
+    context = {"author": author, "page": page, "canonical_url": canonical_url(request, page)}
+    return render(request, "articles/author_detail.html", context)
+
+
+@require_safe
+def search(request):
+    query = clean_query(request.GET.get("q", ""))
+    page = None
+    if query:
+        page = paginate(request, search_articles(query))
+        with_snippets(page.object_list, query)
+    return render(request, "articles/search.html", {"query": query, "page": page})
+
+
+# Discovery: canonical URLs, social metadata, JSON-LD and related reading.
+
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+def canonical_url(request, page=None):
+    """This page's absolute URL without query string, except ?page=N beyond the first page."""
+    url = request.build_absolute_uri(request.path)
+    if page is not None and page.number > 1:
+        url += f"?page={page.number}"
+    return url
+
+
+def json_for_script(data):
+    """JSON safe inside a <script> data block: <, > and & escaped as in Django's json_script."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_SCRIPT_ESCAPES)
+    return mark_safe(text)  # noqa: S308 - every character that could end the element is escaped
+
+
+def article_discovery_context(request, article):
+    """What the article page adds for crawlers and readers: metadata and related reading (1 query)."""
+    url = request.build_absolute_uri(article.get_absolute_url())
+    image_url = request.build_absolute_uri(article.lead_image.url) if article.lead_image else ""
+    return {
+        "canonical_url": url,
+        "author_url": request.build_absolute_uri(article.author.get_absolute_url()),
+        "og_image_url": image_url,
+        "related_articles": list(article.related()),
+        "json_ld": json_for_script(article_json_ld(request, article, url=url, image_url=image_url)),
+    }
+
+
+def article_json_ld(request, article, *, url, image_url):
+    """schema.org NewsArticle for the article page."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "abstract": "\n".join(article.summary_bullets),
+        "description": " ".join(article.summary_bullets),
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": url},
+        "articleSection": article.category.name,
+        "author": {
+            "@type": "Person",
+            "name": article.author.public_name,
+            "url": request.build_absolute_uri(article.author.get_absolute_url()),
+        },
+        "publisher": {
+            "@type": "Organization",
+            "name": settings.SITE_NAME,
+            "url": request.build_absolute_uri(reverse("articles:home")),
+        },
+        "commentCount": getattr(article, "comment_count", 0) or 0,
+    }
+    if article.published_at:
+        data["datePublished"] = article.published_at.isoformat()
+    if article.updated_at:
+        data["dateModified"] = article.updated_at.isoformat()
+    if image_url:
+        data["image"] = [image_url]
+    return data

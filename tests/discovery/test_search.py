@@ -212,3 +212,23 @@ def test_one_query_uses_the_stored_vector(client):
     sql = " ".join(q["sql"] for q in queries.captured_queries)
     assert '"search_vector" @@' in sql
     assert "to_tsvector" not in sql  # never recomputed per row at query time
+
+
+@postgres_only
+def test_migration_backfill_matches_the_save_time_vector():
+    import importlib
+
+    migration = importlib.import_module("articles.migrations.0003_article_search_vector")
+    article = make_article(
+        title="Backfill check",
+        summary="Walruses bask.\nSeals swim.",
+        body='A [linked word](https://example.org "Secret title") & ![hidden > alt](/x.png) *emphasis* here.',
+    )
+    saved = Article.objects.values_list("search_vector", flat=True).get(pk=article.pk)
+    Article.objects.filter(pk=article.pk).update(search_vector=None)
+    with connection.cursor() as cursor:
+        cursor.execute(migration.BACKFILL_SQL)
+    assert Article.objects.values_list("search_vector", flat=True).get(pk=article.pk) == saved
+    lexemes = {item.split(":")[0].strip("'") for item in saved.split()}
+    assert {"walrus", "link", "word", "emphasi"} <= lexemes
+    assert not {"secret", "titl", "hidden", "alt", "exampl", "png"} & lexemes  # markup is not text

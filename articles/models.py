@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connections, models
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -70,8 +71,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_listing(self):
-        return self.published().select_related("author", "category")
-
+        # The search vector is large and never shown: leave it in the database.
+        return self.published().select_related("author", "category").defer("search_vector")
 
     def visible_to(self, user):
         """What a user may open: everything published, plus any article for staff."""
@@ -80,12 +81,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.published()
 
     def with_last_activity(self):
-        """Annotate `last_activity`: when the article last changed for readers (sitemap lastmod).
-
-        The hook for comments: today it is `updated_at`; the comments work extends it to the later of
-        `updated_at` and the latest visible comment (e.g. Greatest + a Max over the reverse relation).
-        """
-        return self.annotate(last_activity=models.F("updated_at"))
+        """Annotate `last_activity`: the later of the public update and the latest visible comment."""
+        return self.annotate(last_activity=Greatest("updated_at", Coalesce("last_comment_at", "updated_at")))
 
 
 class Article(models.Model):
@@ -137,6 +134,9 @@ class Article(models.Model):
     comments_close_after_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Close comments automatically this many days after publishing."
     )
+    # Kept by the comments app on every comment change, so list pages and crawlers need no extra query.
+    comment_count = models.PositiveIntegerField(default=0, editable=False)
+    last_comment_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Full-text search (PostgreSQL): weighted title A, summary B, body C; GIN-indexed by migration 0003.
     # Stays NULL on SQLite, where search falls back to icontains (see articles/search.py).
     search_vector = SearchVectorField(null=True, editable=False)

@@ -33,16 +33,32 @@ def home(request):
     )
 
 
-@require_safe
-def detail(request, slug):
-    queryset = Article.objects.visible_to(request.user).select_related("author", "category")
-    article = get_object_or_404(queryset, slug=slug)
+# Callables (request, article) -> dict that add to the article page; the comments app registers its
+# section here in its AppConfig.ready, so that articles never imports comments.
+article_page_extensions = []
+
+
+def render_article(request, article, *, status=200, extensions_context=None):
+    """The article page. `extensions_context` stands in for what the extensions would add, so that
+    one of them can re-show its part of the page (a form with its errors, say)."""
     context = {"article": article, **article_discovery_context(request, article)}
-    response = render(request, "articles/article_detail.html", context)
+    if extensions_context is None:
+        for extend in article_page_extensions:
+            context.update(extend(request, article))
+    else:
+        context.update(extensions_context)
+    response = render(request, "articles/article_detail.html", context, status=status)
     if not article.is_public:
         # A staff preview of a draft or scheduled piece: never stored by any cache.
         response["Cache-Control"] = "private, no-store"
     return response
+
+
+@require_safe
+def detail(request, slug):
+    queryset = Article.objects.visible_to(request.user).select_related("author", "category")
+    article = get_object_or_404(queryset, slug=slug)
+    return render_article(request, article)
 
 
 @require_safe

@@ -7,6 +7,7 @@ from newsblog import views
 
 urlpatterns = [
     path("", include("articles.urls")),
+    path("", include("comments.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),

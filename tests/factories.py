@@ -67,3 +67,18 @@ def image_upload(name="photo.jpg", fmt="JPEG", size=(1200, 800), content_type="i
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, image_bytes(fmt, size, **save_options), content_type=content_type)
+
+
+def make_comment(**overrides):
+    from comments.models import Comment
+
+    n = next(_seq)
+    fields = {"body": f"Comment number {n}."}
+    fields.update(overrides)
+    if "article" not in fields:
+        fields["article"] = make_article()
+    if "author" not in fields:
+        fields["author"] = make_user()
+    comment = Comment(**fields)
+    comment.save()
+    return comment

@@ -20,9 +20,9 @@ def test_reader_finds_an_article_by_a_word_in_its_body(page, site_url):
     article = make_article(title="Council meeting", body="The mayor spoke about the quokka enclosure.")
     make_article(title="Weather", body="Rain all week.")
 
-    page.goto(site_url + "/search/")
-    page.get_by_role("searchbox", name="Search articles").fill("quokka")
-    page.get_by_role("button", name="Search").click()
+    page.goto(site_url + "/")
+    page.locator(".site-header").get_by_role("searchbox", name="Search articles").fill("quokka")
+    page.locator(".site-header").get_by_role("button", name="Search").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Results for “quokka”")
     expect(page.get_by_text("1 article found.")).to_be_visible()

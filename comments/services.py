@@ -1,0 +1,90 @@
+"""Comment workflows: the rules every way of writing a comment goes through."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from comments.models import Comment, update_article_counters
+
+
+class CommentRefused(Exception):
+    """A comment that must not be saved; `status` is the HTTP status to answer with."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def check_rate(*, author, now):
+    min_interval = settings.COMMENTS_MIN_INTERVAL_SECONDS
+    per_hour = settings.COMMENTS_MAX_PER_HOUR
+    recent = Comment.objects.filter(author=author, created_at__gte=now - timedelta(hours=1))
+    if min_interval and recent.filter(created_at__gte=now - timedelta(seconds=min_interval)).exists():
+        raise CommentRefused(
+            f"You are commenting too fast. Please wait {min_interval} seconds between comments.", status=429
+        )
+    if per_hour and recent.count() >= per_hour:
+        raise CommentRefused(
+            f"You have reached the limit of {per_hour} comments an hour. Please try again later.", status=429
+        )
+
+
+def post_comment(*, article, author, body, parent=None):
+    """Save a new comment after the duplicate and rate checks; raise CommentRefused otherwise."""
+    if not article.comments_open:
+        raise CommentRefused("Comments are closed for this article.", status=403)
+    reply_to = None
+    if parent is not None:
+        if parent.article_id != article.pk:
+            raise CommentRefused("You can only reply to a comment on this article.")
+        reply_to = parent.author
+        parent = parent.parent or parent  # a reply to a reply joins the same thread
+    with transaction.atomic():
+        # One writer per user at a time, so two quick requests cannot both pass the checks below.
+        get_user_model().objects.select_for_update().filter(pk=author.pk).first()
+        now = timezone.now()
+        last = Comment.objects.filter(author=author, article=article).order_by("-created_at", "-id").first()
+        if last is not None and last.body == body and last.state == Comment.State.VISIBLE:
+            raise CommentRefused("You have already posted this comment.", status=409)
+        check_rate(author=author, now=now)
+        return Comment.objects.create(
+            article=article, author=author, body=body, parent=parent, reply_to=reply_to, created_at=now
+        )
+
+
+def edit_comment(*, comment, editor, body):
+    if not comment.can_edit(editor):
+        raise CommentRefused(
+            "You can only edit your own comment, within 15 minutes of posting it.", status=403
+        )
+    if body != comment.body:
+        comment.body = body
+        comment.edited_at = timezone.now()
+        comment.save(update_fields=["body", "body_html", "edited_at"])
+    return comment
+
+
+def delete_comment(*, comment, user):
+    if comment.author_id != user.pk:
+        raise CommentRefused("You can only delete your own comment.", status=403)
+    comment.state = Comment.State.REMOVED
+    comment.save(update_fields=["state"])
+    return comment
+
+
+def moderate_comments(*, comments, hide):
+    """Hide or unhide comments; a comment its author deleted stays deleted."""
+    target, source = (
+        (Comment.State.HIDDEN, Comment.State.VISIBLE)
+        if hide
+        else (Comment.State.VISIBLE, Comment.State.HIDDEN)
+    )
+    changed = comments.filter(state=source)
+    article_ids = set(changed.values_list("article_id", flat=True))
+    count = changed.update(state=target)
+    update_article_counters(article_ids)
+    return count

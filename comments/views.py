@@ -1,0 +1,149 @@
+import math
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_http_methods, require_POST
+
+from articles.models import Article
+from articles.views import render_article
+from comments.forms import CommentEditForm, CommentForm
+from comments.models import PAGE_SIZE, Comment
+from comments.services import CommentRefused, delete_comment, edit_comment, post_comment
+
+PENDING_KEY = "pending_comment"
+
+
+def comments_context(request, article, form=None, error=None):
+    """Everything the comments section of an article page shows, in three queries."""
+    threads_total = Comment.objects.top_level().filter(article=article).count()
+    num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
+    try:
+        number = int(request.GET.get("comments") or 1)
+    except ValueError:
+        raise Http404("There is no such page of comments.") from None
+    if not 1 <= number <= num_pages:
+        raise Http404("There is no such page of comments.")
+    replies = Prefetch("replies", queryset=Comment.objects.select_related("author", "reply_to"))
+    threads = list(
+        Comment.objects.top_level()
+        .filter(article=article)
+        .select_related("author")
+        .prefetch_related(replies)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    )
+    user = request.user
+    reply_target = None
+    if user.is_authenticated:
+        for comment in threads:
+            for item in (comment, *comment.replies.all()):
+                item.editable = item.can_edit(user)
+                item.deletable = item.can_delete(user)
+                if str(item.pk) == request.GET.get("reply_to"):
+                    reply_target = item
+        if form is None:
+            form = CommentForm(initial=restore_pending(request, article, reply_target))
+    return {
+        "comments": threads,
+        "comment_pages": comment_pages(article, number, num_pages),
+        "comment_form": form,
+        "comment_error": error,
+        "reply_target": reply_target,
+    }
+
+
+def restore_pending(request, article, reply_target):
+    """Text a reader typed before their session ran out comes back into the form after log-in."""
+    initial = {"parent": reply_target.pk if reply_target else None}
+    pending = request.session.get(PENDING_KEY)
+    if pending and pending.get("article") == article.pk:
+        del request.session[PENDING_KEY]
+        initial["body"] = pending.get("body", "")
+    return initial
+
+
+def comment_pages(article, number, num_pages):
+    if num_pages == 1:
+        return None
+    base = article.get_absolute_url()
+    return {
+        "number": number,
+        "num_pages": num_pages,
+        "previous": f"{base}?comments={number - 1}#comments" if number > 1 else None,
+        "next": f"{base}?comments={number + 1}#comments" if number < num_pages else None,
+        "last": f"{base}?comments={num_pages}#comments" if number < num_pages else None,
+    }
+
+
+def render_with_comment_error(request, article, form, error=None, status=400):
+    section = comments_context(request, article, form=form, error=error)
+    return render_article(request, article, status=status, extensions_context=section)
+
+
+@require_POST
+def comment_create(request, slug):
+    article = get_object_or_404(Article.objects.published().select_related("author", "category"), slug=slug)
+    if not request.user.is_authenticated:
+        # The session ran out while they typed: keep the text, and give it back after they log in.
+        request.session[PENDING_KEY] = {"article": article.pk, "body": request.POST.get("body", "")[:5000]}
+        login = reverse("accounts:login")
+        return redirect(f"{login}?{urlencode({'next': article.get_absolute_url() + '#comments'})}")
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return render_with_comment_error(request, article, form)
+    parent = None
+    if form.cleaned_data["parent"]:
+        parent = (
+            Comment.objects.select_related("author", "parent").filter(pk=form.cleaned_data["parent"]).first()
+        )
+        if parent is None or parent.article_id != article.pk:
+            error = "The comment you are replying to is not on this article (it may have been removed)."
+            return render_with_comment_error(request, article, form, error)
+    try:
+        comment = post_comment(
+            article=article, author=request.user, body=form.cleaned_data["body"], parent=parent
+        )
+    except CommentRefused as refusal:
+        return render_with_comment_error(request, article, form, refusal.message, status=refusal.status)
+    return redirect(comment)
+
+
+def own_comment(request, pk):
+    """The user's own comment; anyone else's is a 403, whatever the URL says."""
+    comment = get_object_or_404(Comment.objects.select_related("article", "author"), pk=pk)
+    if comment.author_id != request.user.pk:
+        raise PermissionDenied("This is not your comment.")
+    return comment
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_edit(request, pk):
+    comment = own_comment(request, pk)
+    if not comment.can_edit(request.user):
+        return render(request, "comments/comment_edit.html", {"comment": comment, "closed": True}, status=403)
+    form = CommentEditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            edit_comment(comment=comment, editor=request.user, body=form.cleaned_data["body"])
+        except CommentRefused as refusal:
+            form.add_error(None, refusal.message)
+            return render(
+                request, "comments/comment_edit.html", {"comment": comment, "form": form}, status=403
+            )
+        return redirect(comment)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "comments/comment_edit.html", {"comment": comment, "form": form}, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def comment_delete(request, pk):
+    comment = own_comment(request, pk)
+    if request.method == "POST":
+        delete_comment(comment=comment, user=request.user)
+        return redirect(comment)
+    return render(request, "comments/comment_delete.html", {"comment": comment})

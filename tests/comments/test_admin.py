@@ -1,0 +1,36 @@
+import pytest
+
+from comments.models import Comment
+from tests.factories import make_article, make_comment, make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(make_staff(is_superuser=True))
+    return client
+
+
+def test_moderators_list_search_and_filter_comments(staff_client):
+    make_comment(body="Needle in a haystack")
+    make_comment(body="Other", state=Comment.State.HIDDEN)
+    response = staff_client.get("/admin/comments/comment/", {"q": "Needle", "state__exact": "visible"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Needle in a haystack" in html and "Other" not in html
+
+
+def test_bulk_hide_and_unhide(staff_client, client):
+    article = make_article()
+    first, second = make_comment(article=article), make_comment(article=article)
+    removed = make_comment(article=article, state=Comment.State.REMOVED)
+    ids = [first.pk, second.pk, removed.pk]
+    response = staff_client.post(
+        "/admin/comments/comment/", {"action": "hide_comments", "_selected_action": ids}
+    )
+    assert response.status_code == 302
+    assert set(Comment.objects.values_list("state", flat=True)) == {"hidden", "removed"}
+    staff_client.post("/admin/comments/comment/", {"action": "unhide_comments", "_selected_action": ids})
+    assert Comment.objects.get(pk=first.pk).state == "visible"
+    assert Comment.objects.get(pk=removed.pk).state == "removed"

@@ -1,0 +1,51 @@
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from tests.factories import PASSWORD, make_article, make_comment, make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limit(settings):
+    settings.COMMENTS_MIN_INTERVAL_SECONDS = 0
+
+
+def test_visitor_logs_in_from_the_comments_posts_edits_and_replies(page, site_url):
+    article = make_article(title="Ferries get a night timetable")
+    make_comment(article=article, author=make_user(display_name="Olga"), body="About time too.")
+    make_user(username="rita", display_name="Rita Reader")
+
+    page.goto(site_url + article.get_absolute_url())
+    expect(page.get_by_role("heading", name="Comments (1)")).to_be_visible()
+    page.get_by_role("link", name="Log in to leave a comment").click()
+
+    page.get_by_label("Username").fill("rita")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(site_url + article.get_absolute_url() + "#comments")
+
+    page.get_by_label("Your comment").fill("Will the cafe stay open late as well?\nAsking for a friend.")
+    page.get_by_role("button", name="Post comment").click()
+    expect(page).to_have_url(f"{site_url}{article.get_absolute_url()}#comment-2")
+    mine = page.locator("#comment-2")
+    expect(mine).to_contain_text("Will the cafe stay open late as well?")
+    expect(mine.get_by_role("link", name="Rita Reader", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Comments (2)")).to_be_visible()
+
+    mine.get_by_role("link", name="Edit").click()
+    page.get_by_role("textbox", name="Your comment").fill("Will the café stay open late as well?")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#comment-2")).to_contain_text("Will the café stay open late as well?")
+    expect(page.locator("#comment-2")).to_contain_text("edited")
+
+    page.locator("#comment-1").get_by_role("link", name="Reply to Olga").click()
+    expect(page.get_by_role("heading", name="Reply to Olga")).to_be_visible()
+    page.get_by_label("Your comment").fill("Agreed, Olga.")
+    page.get_by_role("button", name="Post comment").click()
+    reply = page.locator("#comment-1 .replies #comment-3")
+    expect(reply).to_contain_text("Agreed, Olga.")
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "newsblog.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsblog.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -259,3 +260,16 @@ LOGGING = {
 # Comments: at most one every COMMENTS_MIN_INTERVAL_SECONDS and COMMENTS_MAX_PER_HOUR an hour per user.
 COMMENTS_MIN_INTERVAL_SECONDS = env_int("COMMENTS_MIN_INTERVAL_SECONDS", 15)
 COMMENTS_MAX_PER_HOUR = env_int("COMMENTS_MAX_PER_HOUR", 20)
+
+# Hardening
+# Permissions-Policy (added by newsblog/security.py; Django has no setting): a news blog uses none of
+# these browser features, so they are off for the site and anything it could ever embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics", "camera",
+        "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection",
+        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock",
+        "serial", "usb", "xr-spatial-tracking",
+    )
+}  # fmt: skip

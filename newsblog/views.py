@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve as static_serve
 
-from newsblog.middleware import is_database_outage, unavailable_response
+from newsblog.middleware import RETRY_AFTER_SECONDS, is_database_outage, unavailable_response
 
 
 @never_cache
@@ -24,12 +24,16 @@ def healthz(request):
         pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
         reason = "database unavailable" if is_database_outage(exc) else "database check failed"
-        return JsonResponse({"status": "error", "reason": reason}, status=503)
+        return not_ready(reason)
     if pending:
-        return JsonResponse(
-            {"status": "error", "reason": f"{len(pending)} migration(s) not applied"}, status=503
-        )
+        return not_ready(f"{len(pending)} migration(s) not applied")
     return JsonResponse({"status": "ok"})
+
+
+def not_ready(reason):
+    response = JsonResponse({"status": "error", "reason": reason}, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def server_error(request):

@@ -1,0 +1,22 @@
+"""Security headers Django has no setting for."""
+
+from django.conf import settings
+
+
+def permissions_policy_header(policy):
+    """{"camera": [], "fullscreen": ["self"]} -> 'camera=(), fullscreen=(self)'."""
+    return ", ".join(f"{feature}=({' '.join(allow)})" for feature, allow in policy.items())
+
+
+class PermissionsPolicyMiddleware:
+    """Adds a Permissions-Policy header built from settings.PERMISSIONS_POLICY to every response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = permissions_policy_header(getattr(settings, "PERMISSIONS_POLICY", {}))
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response

@@ -1,0 +1,195 @@
+"""Real servers for failure tests: a throwaway PostgreSQL cluster and gunicorn with production settings.
+
+Nothing here touches the shared PostgreSQL on 5432: the cluster lives in its own temporary folder on
+its own port, so a test may stop and start it at will.
+"""
+
+import glob
+import http.client
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+
+
+def pg_binary(name):
+    for folder in PG_BIN_DIRS:
+        if os.access(os.path.join(folder, name), os.X_OK):
+            return os.path.join(folder, name)
+    return shutil.which(name)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_env(**overrides):
+    """The environment without anything that could point a child at the shared database or settings."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_", "GUNICORN_", "COMMENTS_", "REDIS_", "NEWSBLOG_"))
+    }
+    env.update(overrides)
+    return env
+
+
+class ThrowawayCluster:
+    """initdb + pg_ctl in a temporary folder; run as the postgres OS user when we are root."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newsblog-pg-"))
+        self.data = self.dir / "data"
+        self.as_root = os.geteuid() == 0
+
+    def _run(self, *args, check=True, timeout=60):
+        command = list(args)
+        if self.as_root:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        return subprocess.run(command, check=check, capture_output=True, text=True, timeout=timeout)
+
+    def init(self):
+        if self.as_root:
+            shutil.chown(self.dir, "postgres", "postgres")
+        self._run(pg_binary("initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "--no-sync")
+        return self
+
+    def start(self):
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run(
+            pg_binary("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+
+    def stop(self):
+        self._run(pg_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
+
+    def create_database(self, name, template=None):
+        options = ["-T", template] if template else []
+        self._run(
+            pg_binary("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *options, name
+        )
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def destroy(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT, env=env, check=True, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def production_env(database_url, **overrides):
+    return clean_env(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DATABASE_URL=database_url,
+        **overrides,
+    )
+
+
+class Gunicorn:
+    """The real server, started the way `make run` does, on a free loopback port."""
+
+    def __init__(self, env, workers=2):
+        self.port = free_port()
+        self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
+        self.log = tempfile.NamedTemporaryFile(prefix="newsblog-gunicorn-", suffix=".log", delete=False)
+        self.process = None
+
+    def start(self, timeout=30):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "newsblog.wsgi"],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited early:\n{self.output()}")
+            try:
+                if self.request("GET", "/healthz")[0] == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"gunicorn did not become ready:\n{self.output()}")
+
+    def request(self, method, path, body=None, headers=None, timeout=10):
+        """(status, headers, body bytes) over a fresh connection; never follows redirects."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            connection.request(method, path, body=body, headers=headers or {})
+            response = connection.getresponse()
+            return response.status, response.headers, response.read()
+        finally:
+            connection.close()
+
+    def worker_pids(self):
+        result = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(self.process.pid)], capture_output=True, text=True, check=False
+        )
+        return [int(pid) for pid in result.stdout.split()]
+
+    def output(self):
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-5000:]
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=25)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
+
+
+SEED = """
+import json, secrets
+from django.conf import settings
+from django.test import Client
+from tests.factories import make_article, make_user
+
+article = make_article(title="Outage proof", slug="outage-proof")
+sessions = []
+for n in range({users}):
+    client = Client()
+    client.force_login(make_user(username=f"reader{{n}}"))
+    sessions.append(client.cookies[settings.SESSION_COOKIE_NAME].value)
+print(json.dumps({{"slug": article.slug, "author": article.author.username, "sessions": sessions}}))
+"""
+
+
+def seed(env, users=0):
+    """One published article, and `users` readers with logged-in sessions (their session keys)."""
+    import json
+
+    result = manage("shell", "-c", SEED.format(users=users), env=env)
+    return json.loads(result.stdout.strip().splitlines()[-1])

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_safe
 
 from articles.feeds import xml_safe
 from articles.models import Article, Category
+from newsblog.cache import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News sitemaps hold at most 1,000 URLs
@@ -68,11 +69,13 @@ SITEMAPS = {"articles": ArticleSitemap, "categories": CategorySitemap, "authors"
 
 
 @require_safe
+@reader_page
 def sitemap(request):
     return sitemap_view(request, sitemaps=SITEMAPS)
 
 
 @require_safe
+@reader_page
 def news_sitemap(request):
     """Google News sitemap: articles published in the last 48 hours."""
     now = timezone.now()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from articles import feeds, views
+from newsblog.cache import reader_page
 
 app_name = "articles"
 
@@ -10,8 +11,8 @@ urlpatterns = [
     path("category/<slug:slug>/", views.category, name="category"),
     path("authors/<str:username>/", views.author, name="author"),
     path("search/", views.search, name="search"),
-    path("feed/", feeds.LatestArticlesFeed(), name="feed"),
-    path("feed/atom/", feeds.LatestArticlesAtomFeed(), name="feed-atom"),
-    path("category/<slug:slug>/feed/", feeds.CategoryFeed(), name="category-feed"),
-    path("category/<slug:slug>/feed/atom/", feeds.CategoryAtomFeed(), name="category-feed-atom"),
+    path("feed/", reader_page(feeds.LatestArticlesFeed()), name="feed"),
+    path("feed/atom/", reader_page(feeds.LatestArticlesAtomFeed()), name="feed-atom"),
+    path("category/<slug:slug>/feed/", reader_page(feeds.CategoryFeed()), name="category-feed"),
+    path("category/<slug:slug>/feed/atom/", reader_page(feeds.CategoryAtomFeed()), name="category-feed-atom"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 
 from articles.models import Article, Category
 from articles.search import clean_query, search_articles, with_snippets
+from newsblog.cache import reader_page
 
 PAGE_SIZE = 10
 
@@ -26,6 +27,7 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 
 
 @require_safe
+@reader_page
 def home(request):
     page = paginate(request, Article.objects.for_listing())
     return render(
@@ -55,6 +57,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
 
 
 @require_safe
+@reader_page
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
     article = get_object_or_404(queryset, slug=slug)
@@ -62,6 +65,7 @@ def detail(request, slug):
 
 
 @require_safe
+@reader_page
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     page = paginate(request, Article.objects.for_listing().filter(category=category))
@@ -70,6 +74,7 @@ def category(request, slug):
 
 
 @require_safe
+@reader_page
 def author(request, username):
     author = get_object_or_404(get_user_model(), username=username, is_active=True)
     page = paginate(request, Article.objects.for_listing().filter(author=author))
@@ -78,6 +83,7 @@ def author(request, username):
 
 
 @require_safe
+@reader_page
 def search(request):
     query = clean_query(request.GET.get("q", ""))
     page = None

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from comments.models import Comment, update_article_counters
+from newsblog.cache import bump_generation
 
 
 class CommentRefused(Exception):
@@ -87,4 +88,5 @@ def moderate_comments(*, comments, hide):
     article_ids = set(changed.values_list("article_id", flat=True))
     count = changed.update(state=target)
     update_article_counters(article_ids)
+    bump_generation()
     return count

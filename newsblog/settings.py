@@ -69,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsblog.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (which serves pre-compressed static files itself): compresses our HTML.
+    "django.middleware.gzip.GZipMiddleware",
     "newsblog.middleware.DatabaseUnavailableMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -141,6 +143,8 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Anonymous reader pages are served from the cache; see newsblog/cache.py.
+NEWSBLOG_PAGE_CACHE = env_bool("NEWSBLOG_PAGE_CACHE", True)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

@@ -21,3 +21,9 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """Render every page: for tests that count the queries a page costs to build."""
+    settings.NEWSBLOG_PAGE_CACHE = False

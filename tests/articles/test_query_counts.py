@@ -4,7 +4,8 @@ import pytest
 
 from tests.factories import image_upload, make_article, make_category, make_staff
 
-pytestmark = pytest.mark.django_db
+# Counts what building the page costs, so the anonymous page cache is off here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def make_articles(count, category, author):

@@ -6,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_article, make_comment, make_user
 
-pytestmark = pytest.mark.django_db
+# Counts what building the page costs, so the anonymous page cache is off here.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
 
 
 def article_with_comments(count):
@@ -61,3 +62,62 @@ def test_home_page_comment_counts_cost_no_extra_queries(client, django_assert_nu
     # count, page of articles + authors + categories + comment counts
     with django_assert_num_queries(2):
         client.get("/")
+
+
+def bulk_comments(article, count):
+    from comments.models import Comment, update_article_counters
+
+    authors = [make_user() for _ in range(10)]
+    threads = Comment.objects.bulk_create(
+        Comment(article=article, author=authors[i % 10], body=f"Thread {i}", body_html=f"<p>Thread {i}</p>")
+        for i in range(count // 2)
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            article=article,
+            author=authors[i % 10],
+            parent=threads[i % len(threads)],
+            body=f"Reply {i}",
+            body_html=f"<p>Reply {i}</p>",
+        )  # fmt: skip
+        for i in range(count - count // 2)
+    )
+    update_article_counters([article.pk])
+
+
+def test_article_page_costs_the_same_with_10_or_1000_comments(client):
+    few, many = make_article(), make_article()
+    bulk_comments(few, 10)
+    bulk_comments(many, 1000)
+    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 5
+
+
+def test_home_costs_the_same_with_10_or_1000_articles(client):
+    from articles.models import Article
+
+    category, author = make_article().category, make_user()
+    client.get("/")
+    small = queries_for(client, "/")
+    Article.objects.bulk_create(
+        Article(
+            title=f"Bulk {i}",
+            slug=f"bulk-{i}",
+            author=author,
+            category=category,
+            summary="Point",
+            body="Body",
+            body_html="<p>Body</p>",
+            status="published",
+            published_at=few_hours_ago(),
+        )  # fmt: skip
+        for i in range(1000)
+    )
+    assert queries_for(client, "/") == queries_for(client, category.get_absolute_url()) - 1 == small
+
+
+def few_hours_ago():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(hours=3)

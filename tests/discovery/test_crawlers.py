@@ -93,7 +93,7 @@ def test_robots_txt_points_at_the_sitemaps_and_disallows_private_areas(client):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_sitemap_queries_do_not_grow(client, django_assert_num_queries, count):
+def test_sitemap_queries_do_not_grow(client, django_assert_num_queries, count, no_page_cache):
     category, author = make_category(), make_staff()
     for _ in range(count):
         make_article(category=category, author=author)

@@ -48,7 +48,7 @@ def article_page_queries(client, article):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_related_reading_adds_exactly_one_query(client, count):
+def test_related_reading_adds_exactly_one_query(client, count, no_page_cache):
     category, author = make_category(), make_staff()
     for _ in range(count):
         make_article(category=category, author=author)
@@ -60,7 +60,7 @@ def test_related_reading_adds_exactly_one_query(client, count):
     assert 'INNER JOIN "accounts_user"' in related[0] and 'INNER JOIN "articles_category"' in related[0]
 
 
-def test_article_page_query_count_does_not_grow(client):
+def test_article_page_query_count_does_not_grow(client, no_page_cache):
     category, author = make_category(), make_staff()
     first = make_article(category=category, author=author)
     few = len(article_page_queries(client, first))

@@ -126,7 +126,7 @@ def test_snippet_from_article_text_is_escaped(client):
 
 
 @pytest.mark.parametrize("count", [3, 30])
-def test_search_queries_do_not_grow(client, django_assert_num_queries, count):
+def test_search_queries_do_not_grow(client, django_assert_num_queries, count, no_page_cache):
     category, author = make_category(), make_staff()
     for _ in range(count):
         make_article(body="walrus colony", category=category, author=author)

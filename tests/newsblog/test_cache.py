@@ -1,0 +1,222 @@
+"""Reader pages: cached for anonymous readers, revalidated with 304s, and never stale."""
+
+import os
+import uuid
+from datetime import timedelta
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import Client, RequestFactory
+from django.utils import timezone
+
+from articles.models import Article
+from comments.models import Comment
+from comments.services import moderate_comments
+from newsblog.cache import page_key
+from tests.factories import make_article, make_comment, make_staff, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_available():
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+        return True
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True, params=["local-memory", "redis"])
+def backend(request, settings):
+    """Every test runs with the page cache in local memory (generation in the database) and in Redis."""
+    settings.COMMENTS_MIN_INTERVAL_SECONDS = 0
+    settings.COMMENTS_MAX_PER_HOUR = 0
+    if request.param == "redis":
+        if not redis_available():
+            if os.environ.get("CI"):
+                pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": f"newsblog-test-{uuid.uuid4().hex}",
+            }
+        }
+    yield request.param
+    cache.clear()
+
+
+def validators(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response["ETag"], response["Last-Modified"]
+
+
+def test_anonymous_pages_carry_validators_and_shared_cache_headers(client):
+    article = make_article()
+    for url in (
+        "/",
+        article.get_absolute_url(),
+        article.category.get_absolute_url(),
+        "/feed/",
+        "/search/?q=x",
+    ):
+        response = client.get(url)
+        assert response["ETag"].startswith('W/"g')
+        assert response["Last-Modified"]
+        assert response["Cache-Control"] == "public, max-age=0, must-revalidate"
+        assert "Cookie" in response["Vary"]
+
+
+def test_matching_if_none_match_is_a_304_without_rendering(client, django_assert_num_queries, backend):
+    article = make_article()
+    etag, _ = validators(client, article.get_absolute_url())
+    # the shared generation only (in Redis, no query at all)
+    with django_assert_num_queries(0 if backend == "redis" else 1):
+        response = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert response["ETag"] == etag
+
+
+def test_if_modified_since_is_a_304_until_something_changes(client):
+    article = make_article()
+    _, last_modified = validators(client, article.get_absolute_url())
+    assert client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    article.body = "Changed"
+    article.save()
+    later = timezone.now() + timedelta(seconds=2)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("time.time_ns", lambda: int(later.timestamp() * 1e9))
+        article.save()
+    response = client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert response.status_code == 200
+
+
+def test_a_repeat_anonymous_visit_is_served_from_the_cache(client, django_assert_num_queries, backend):
+    article = make_article()
+    first = client.get(article.get_absolute_url())
+    # the shared generation only: no rendering (in Redis, no query at all)
+    with django_assert_num_queries(0 if backend == "redis" else 1):
+        second = client.get(article.get_absolute_url())
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_validators_stay_equal_when_nothing_changes(client):
+    article = make_article()
+    assert validators(client, article.get_absolute_url()) == validators(client, article.get_absolute_url())
+
+
+def change_article(article):
+    article.body = "An update to the story."
+    article.save()
+
+
+def post_comment_(article):
+    user_client = Client()
+    user_client.force_login(make_user())
+    user_client.post(f"/articles/{article.slug}/comments/", {"body": "Fresh comment"})
+
+
+def edit_comment_(article):
+    comment = Comment.objects.get(article=article)
+    user_client = Client()
+    user_client.force_login(comment.author)
+    user_client.post(f"/comments/{comment.pk}/edit/", {"body": "Edited words"})
+
+
+def hide_comment_(article):
+    moderate_comments(comments=Comment.objects.filter(article=article), hide=True)
+
+
+def delete_comment_(article):
+    comment = Comment.objects.get(article=article)
+    user_client = Client()
+    user_client.force_login(comment.author)
+    user_client.post(f"/comments/{comment.pk}/delete/")
+
+
+@pytest.mark.parametrize(
+    "change", [change_article, post_comment_, edit_comment_, hide_comment_, delete_comment_]
+)
+def test_every_kind_of_change_moves_the_validators_and_shows_at_once(client, change):
+    article = make_article()
+    make_comment(article=article, body="Original words")
+    url = article.get_absolute_url()
+    before = client.get(url)
+    change(article)
+    after = client.get(url, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]
+    assert after.content != before.content
+
+
+def test_a_change_shows_on_the_list_pages_too(client):
+    article = make_article(title="Quiet story")
+    client.get("/")
+    make_comment(article=article)
+    assert "1 comment" in client.get("/").content.decode()
+
+
+def test_a_comment_posted_through_one_worker_shows_through_another(
+    client, django_assert_num_queries, backend
+):
+    """The old page stays in the reading worker's cache (nothing deletes it); the shared generation
+    alone makes that worker render again."""
+    article = make_article()
+    url = article.get_absolute_url()
+    client.get(url)
+    with django_assert_num_queries(0 if backend == "redis" else 1):
+        assert b"Fresh comment" not in client.get(url).content  # served from the cache
+    post_comment_(article)
+    assert b"Fresh comment" in client.get(url).content
+
+
+def test_a_scheduled_article_appears_when_its_time_comes(client, monkeypatch):
+    soon = timezone.now() + timedelta(minutes=5)
+    make_article(title="Embargoed story", published_at=soon)
+    assert b"Embargoed story" not in client.get("/").content
+    monkeypatch.setattr(timezone, "now", lambda: soon + timedelta(seconds=1))
+    assert b"Embargoed story" in client.get("/").content
+
+
+def test_cached_anonymous_pages_hold_nothing_personal(client):
+    article = make_article()
+    signed_in = Client()
+    signed_in.force_login(make_user(display_name="Private Person"))
+    signed_in.get(article.get_absolute_url())
+    html = client.get(article.get_absolute_url()).content.decode()
+    html_again = client.get(article.get_absolute_url()).content.decode()
+    for page in (html, html_again):
+        assert "csrfmiddlewaretoken" not in page
+        assert "Log out" not in page
+        assert "Private Person" not in page
+
+
+def test_signed_in_pages_are_private_and_never_stored(client):
+    article = make_article()
+    client.force_login(make_user(display_name="Private Person"))
+    response = client.get(article.get_absolute_url())
+    assert response["Cache-Control"] == "private, no-cache"
+    assert "Cookie" in response["Vary"]
+    assert "ETag" not in response
+    assert cache.get(page_key(RequestFactory().get(article.get_absolute_url()))) is None
+
+
+def test_staff_previews_are_never_stored(client):
+    draft = make_article(status=Article.Status.DRAFT, title="Unreleased scoop")
+    client.force_login(make_staff())
+    response = client.get(draft.get_absolute_url())
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_html_is_compressed(client):
+    article = make_article(body="Long body. " * 400)
+    response = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, br")
+    assert response["Content-Encoding"] == "gzip"

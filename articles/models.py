@@ -201,18 +201,27 @@ class Article(models.Model):
         Article.objects.using(using).filter(pk=self.pk).update(search_vector=search_vector())
 
     def related(self, limit=3):
-        """Up to `limit` other published articles, same category first, then the most recent: one query."""
+        """Up to `limit` other published articles, same category first, then the most recent: one query.
+
+        On PostgreSQL the candidates are the newest `limit` of the same category and the newest
+        `limit` of the others, each an index scan; sorting all published rows would not scale.
+        """
         same_category_first = models.Case(
             models.When(category_id=self.category_id, then=models.Value(0)),
             default=models.Value(1),
             output_field=models.IntegerField(),
         )
-        return (
-            Article.objects.for_listing()
-            .exclude(pk=self.pk)
-            .defer("body", "body_html", "search_vector")
-            .order_by(same_category_first, "-published_at", "-id")[:limit]
-        )
+        candidates = Article.objects.for_listing().exclude(pk=self.pk)
+        if connections[Article.objects.db].features.supports_slicing_ordering_in_compound:
+            newest = candidates.order_by("-published_at", "-id").values("pk")
+            same = newest.filter(category_id=self.category_id)[:limit]
+            others = newest.exclude(category_id=self.category_id)[:limit]
+            candidates = Article.objects.filter(pk__in=same.union(others, all=True)).select_related(
+                "author", "category"
+            )
+        return candidates.defer("body", "body_html", "search_vector").order_by(
+            same_category_first, "-published_at", "-id"
+        )[:limit]
 
     @property
     def summary_bullets(self):

@@ -2,6 +2,7 @@ import unicodedata
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
@@ -84,6 +85,13 @@ class SignupForm(ProfileFieldsMixin, UserCreationForm):
 
 
 class LoginForm(AuthenticationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # AuthenticationForm sets max_length after building the field, so nothing enforces it; an
+        # over-long name would reach django-axes, whose 255-character column refuses it (a 500 on PostgreSQL).
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
+
     def clean(self):
         # Usernames are unique whatever their case, so "Alice" logs in as "alice"; passing the stored
         # spelling on also makes django-axes count every spelling against one account.

@@ -1,6 +1,7 @@
 """Security headers Django has no setting for."""
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 
 
 def permissions_policy_header(policy):
@@ -20,3 +21,16 @@ class PermissionsPolicyMiddleware:
         if self.header:
             response.headers.setdefault("Permissions-Policy", self.header)
         return response
+
+
+class RejectNulBytesMiddleware:
+    """A NUL byte in the URL path is never a real address; PostgreSQL would refuse it as a lookup value
+    (a 500), so it is a 400 before any view sees it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path:
+            raise SuspiciousOperation("NUL byte in the URL path")
+        return self.get_response(request)

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsblog.security.PermissionsPolicyMiddleware",
+    "newsblog.security.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (which serves pre-compressed static files itself): compresses our HTML.
     "django.middleware.gzip.GZipMiddleware",

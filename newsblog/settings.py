@@ -268,13 +268,13 @@ COMMENTS_MAX_PER_HOUR = env_int("COMMENTS_MAX_PER_HOUR", 20)
 
 # Hardening
 # Permissions-Policy (added by newsblog/security.py; Django has no setting): a news blog uses none of
-# these browser features, so they are off for the site and anything it could ever embed.
+# these browser features, so they are off for the site and anything it could ever embed. Only names
+# Chromium recognises (an unknown one is a console error on every page; tests/e2e/test_csp.py checks).
 PERMISSIONS_POLICY = {
     feature: []
     for feature in (
-        "accelerometer", "ambient-light-sensor", "autoplay", "bluetooth", "browsing-topics", "camera",
-        "display-capture", "encrypted-media", "geolocation", "gyroscope", "hid", "idle-detection",
-        "magnetometer", "microphone", "midi", "payment", "publickey-credentials-get", "screen-wake-lock",
-        "serial", "usb", "xr-spatial-tracking",
+        "accelerometer", "autoplay", "browsing-topics", "camera", "display-capture", "encrypted-media",
+        "geolocation", "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb", "xr-spatial-tracking",
     )
 }  # fmt: skip

@@ -1,12 +1,18 @@
 import math
+import re
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from articles.models import Article
@@ -14,18 +20,54 @@ from articles.views import render_article
 from comments.forms import CommentEditForm, CommentForm
 from comments.models import PAGE_SIZE, Comment
 from comments.services import CommentRefused, delete_comment, edit_comment, post_comment
+from newsblog.cache import PAGE_TIMEOUT, current_generation
 
 PENDING_KEY = "pending_comment"
 
 
 def comments_context(request, article, form=None, error=None):
-    """Everything the comments section of an article page shows, in three queries."""
-    threads_total = Comment.objects.top_level().filter(article=article).count()
-    num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
+    """The comments section of an article page.
+
+    The list itself is the same for every visitor, and for every signed-in reader except the Edit
+    and Delete links on their own comments: it is rendered once per content generation and cached,
+    and those links are filled in per reader.
+    """
     try:
         number = int(request.GET.get("comments") or 1)
     except ValueError:
         raise Http404("There is no such page of comments.") from None
+    user = request.user
+    section = comment_list(article, number, member=user.is_authenticated)
+    html = section["html"]
+    reply_target = None
+    if user.is_authenticated:
+        html = with_own_actions(html, section["comments"], user)
+        target = section["comments"].get(request.GET.get("reply_to", ""))
+        if target is not None and target["state"] == Comment.State.VISIBLE:
+            reply_target = {"pk": int(request.GET["reply_to"]), "name": target["name"]}
+        if form is None:
+            form = CommentForm(initial=restore_pending(request, article, reply_target))
+    return {
+        "comments_html": mark_safe(OWN_ACTIONS.sub("", html)),  # noqa: S308 - rendered by our template
+        "comment_form": form,
+        "comment_error": error,
+        "reply_target": reply_target,
+    }
+
+
+OWN_ACTIONS = re.compile(r"<!--own:\d+-->")
+
+
+def comment_list(article, number, *, member):
+    """{"html", "comments": {id: author, name, created, state}} for one page of threads."""
+    key = f"newsblog:comments:{article.pk}:{number}:{'member' if member else 'visitor'}"
+    cached = settings.NEWSBLOG_PAGE_CACHE
+    if cached:
+        generation, stored = current_generation(prefetch_key=key)
+        if stored is not None and stored["generation"] == generation:
+            return stored
+    threads_total = Comment.objects.top_level().filter(article=article).count()
+    num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
     if not 1 <= number <= num_pages:
         raise Http404("There is no such page of comments.")
     replies = Prefetch("replies", queryset=Comment.objects.select_related("author", "reply_to"))
@@ -35,29 +77,52 @@ def comments_context(request, article, form=None, error=None):
         .select_related("author")
         .prefetch_related(replies)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     )
-    user = request.user
-    reply_target = None
-    if user.is_authenticated:
-        for comment in threads:
-            for item in (comment, *comment.replies.all()):
-                item.editable = item.can_edit(user)
-                item.deletable = item.can_delete(user)
-                if str(item.pk) == request.GET.get("reply_to"):
-                    reply_target = item
-        if form is None:
-            form = CommentForm(initial=restore_pending(request, article, reply_target))
-    return {
+    context = {
+        "article": article,
         "comments": threads,
         "comment_pages": comment_pages(article, number, num_pages),
-        "comment_form": form,
-        "comment_error": error,
-        "reply_target": reply_target,
+        "member": member,
     }
+    everyone = [item for comment in threads for item in (comment, *comment.replies.all())]
+    section = {
+        "html": render_to_string("comments/comment_list.html", context),
+        "comments": {
+            str(c.pk): {
+                "author": c.author_id,
+                "name": c.author.public_name,
+                "created": c.created_at,
+                "state": c.state,
+            }
+            for c in everyone
+        },
+    }
+    if cached:
+        cache.set(key, {**section, "generation": generation}, PAGE_TIMEOUT)
+    return section
+
+
+def with_own_actions(html, comments, user):
+    """Fill in Edit/Delete on the reader's own comments (the same rules as the views enforce)."""
+    for pk, info in comments.items():
+        if info["author"] != user.pk:
+            continue
+        comment = Comment(
+            pk=int(pk), author_id=info["author"], created_at=info["created"], state=info["state"]
+        )
+        links = []
+        if comment.can_edit(user):
+            links.append(format_html('<a href="{}">Edit</a>', reverse("comments:edit", args=[comment.pk])))
+        if comment.can_delete(user):
+            links.append(
+                format_html('<a href="{}">Delete</a>', reverse("comments:delete", args=[comment.pk]))
+            )
+        html = html.replace(f"<!--own:{pk}-->", "".join(links))
+    return html
 
 
 def restore_pending(request, article, reply_target):
     """Text a reader typed before their session ran out comes back into the form after log-in."""
-    initial = {"parent": reply_target.pk if reply_target else None}
+    initial = {"parent": reply_target["pk"] if reply_target else None}
     pending = request.session.get(PENDING_KEY)
     if pending and pending.get("article") == article.pk:
         del request.session[PENDING_KEY]

@@ -220,3 +220,56 @@ def test_html_is_compressed(client):
     article = make_article(body="Long body. " * 400)
     response = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, br")
     assert response["Content-Encoding"] == "gzip"
+
+
+def test_signed_in_readers_share_the_comment_list_but_see_their_own_actions(django_assert_max_num_queries):
+    article = make_article()
+    alice, bob = make_user(display_name="Alice"), make_user(display_name="Bob")
+    mine = make_comment(article=article, author=alice, body="Alice speaks")
+    theirs = make_comment(article=article, author=bob, body="Bob answers")
+    as_alice, as_bob = Client(), Client()
+    as_alice.force_login(alice)
+    as_bob.force_login(bob)
+    edit = "/comments/{}/edit/"
+
+    first = as_alice.get(article.get_absolute_url()).content.decode()
+    with django_assert_max_num_queries(6):  # session, user, article, generation: no comment queries
+        second = as_alice.get(article.get_absolute_url()).content.decode()
+    for page in (first, second):
+        assert edit.format(mine.pk) in page
+        assert edit.format(theirs.pk) not in page
+        assert "<!--own:" not in page
+    bob_page = as_bob.get(article.get_absolute_url()).content.decode()
+    assert edit.format(theirs.pk) in bob_page
+    assert edit.format(mine.pk) not in bob_page
+    anonymous = Client().get(article.get_absolute_url()).content.decode()
+    assert "Reply</a>" not in anonymous and "Edit</a>" not in anonymous
+
+
+def test_the_cached_comment_list_changes_with_the_comments(client):
+    article = make_article()
+    reader = make_user(display_name="Reader")
+    client.force_login(reader)
+    comment = make_comment(article=article, author=reader, body="First thought")
+    assert "First thought" in client.get(article.get_absolute_url()).content.decode()
+    other = make_comment(article=article, author=make_user(), body="Second thought")
+    assert "Second thought" in client.get(article.get_absolute_url()).content.decode()
+    moderate_comments(comments=Comment.objects.filter(pk=other.pk), hide=True)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Second thought" not in page
+    assert "hidden by a moderator" in page
+    client.post(f"/comments/{comment.pk}/delete/")
+    assert "deleted by its author" in client.get(article.get_absolute_url()).content.decode()
+
+
+def test_the_edit_link_goes_when_the_edit_window_closes(client, monkeypatch):
+    article = make_article()
+    reader = make_user()
+    client.force_login(reader)
+    comment = make_comment(article=article, author=reader)
+    assert f"/comments/{comment.pk}/edit/" in client.get(article.get_absolute_url()).content.decode()
+    later = timezone.now() + timedelta(minutes=16)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f"/comments/{comment.pk}/edit/" not in page
+    assert f"/comments/{comment.pk}/delete/" in page

@@ -30,7 +30,7 @@ def comments_context(request, article, form=None, error=None):
 
     The list itself is the same for every visitor, and for every signed-in reader except the Edit
     and Delete links on their own comments: it is rendered once per content generation and cached,
-    and those links are filled in per reader.
+    and those links (and the form) are filled in per reader.
     """
     try:
         number = int(request.GET.get("comments") or 1)
@@ -38,21 +38,46 @@ def comments_context(request, article, form=None, error=None):
         raise Http404("There is no such page of comments.") from None
     user = request.user
     section = comment_list(article, number, member=user.is_authenticated)
+    shell = getattr(request, "member_shell", None)
+    if shell is not None:
+        # The shared copy of a signed-in reader's page: fill_personal_parts() below finishes it.
+        shell["comments"] = {"article": article, "comments": section["comments"]}
+        return {"comments_html": mark_safe(section["html"])}  # noqa: S308 - rendered by our template
     html = section["html"]
-    reply_target = None
+    personal = {"comment_form": form, "comment_error": error, "reply_target": None}
     if user.is_authenticated:
         html = with_own_actions(html, section["comments"], user)
-        target = section["comments"].get(request.GET.get("reply_to", ""))
-        if target is not None and target["state"] == Comment.State.VISIBLE:
-            reply_target = {"pk": int(request.GET["reply_to"]), "name": target["name"]}
-        if form is None:
-            form = CommentForm(initial=restore_pending(request, article, reply_target))
-    return {
-        "comments_html": mark_safe(OWN_ACTIONS.sub("", html)),  # noqa: S308 - rendered by our template
-        "comment_form": form,
-        "comment_error": error,
-        "reply_target": reply_target,
-    }
+        personal = reader_form_context(request, article, section["comments"], form, error)
+    return {"comments_html": mark_safe(OWN_ACTIONS.sub("", html)), **personal}  # noqa: S308
+
+
+def reader_form_context(request, article, comments, form=None, error=None):
+    """The comment form for a signed-in reader: a reply when ?reply_to= names a visible comment,
+    with any text they typed before their session ran out."""
+    reply_target = None
+    target = comments.get(request.GET.get("reply_to", ""))
+    if target is not None and target["state"] == Comment.State.VISIBLE:
+        reply_target = {"pk": int(request.GET["reply_to"]), "name": target["name"]}
+    if form is None:
+        form = CommentForm(initial=restore_pending(request, article, reply_target))
+    return {"comment_form": form, "comment_error": error, "reply_target": reply_target}
+
+
+COMMENT_FORM_MARKER = "<!--newsblog:comment-form-->"
+
+
+def fill_personal_parts(request, html, data):
+    """Finish a signed-in reader's shared page copy: their Edit/Delete links and the comment form."""
+    info = data.get("comments")
+    if info is None:
+        return html
+    article, comments = info["article"], info["comments"]
+    html = OWN_ACTIONS.sub("", with_own_actions(html, comments, request.user))
+    if COMMENT_FORM_MARKER in html:
+        context = {"article": article, **reader_form_context(request, article, comments)}
+        form_html = render_to_string("comments/comment_form.html", context, request=request)
+        html = html.replace(COMMENT_FORM_MARKER, form_html, 1)
+    return html
 
 
 OWN_ACTIONS = re.compile(r"<!--own:\d+-->")

@@ -20,12 +20,17 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
+
+from newsblog.middleware import unavailable_response
 
 GENERATION_KEY = "newsblog:generation"
 NEXT_PUBLISH_KEY = "newsblog:next-publish"
@@ -33,7 +38,6 @@ NEXT_PUBLISH_KEY = "newsblog:next-publish"
 PAGE_TIMEOUT = 300
 ANONYMOUS_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 PERSONAL_CACHE_CONTROL = "private, no-cache"
-STORED_HEADERS = ("Content-Type", "Content-Language", "X-Robots-Tag", "Content-Disposition")
 
 
 def uses_shared_cache():
@@ -95,9 +99,9 @@ def is_anonymous_request(request):
     return settings.SESSION_COOKIE_NAME not in request.COOKIES and "messages" not in request.COOKIES
 
 
-def page_key(request):
+def page_key(request, audience="anonymous"):
     digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
-    return f"newsblog:page:{digest}"
+    return f"newsblog:page:{audience}:{digest}"
 
 
 def validators(generation):
@@ -114,56 +118,180 @@ def _finish(response, etag, last_modified):
     return response
 
 
+def _personal(response):
+    if not response.has_header("Cache-Control"):
+        response["Cache-Control"] = PERSONAL_CACHE_CONTROL
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _storable(response):
+    """A full page that is the same for everyone who gets it: no error, no cookie, no own caching
+    (a staff preview sets its own), and already rendered."""
+    return (
+        response.status_code == 200
+        and not response.cookies
+        and not response.has_header("Cache-Control")
+        and not response.streaming
+        and getattr(response, "is_rendered", True)
+    )
+
+
 def reader_page(view):
-    """Cache a reader page for anonymous readers and answer conditional GETs with 304."""
+    """A reader page: served from the cache, answered with 304 when unchanged, never stale.
+
+    Anonymous readers get whole stored pages (`PageCacheMiddleware` serves and stores them).
+    Signed-in readers get the same shared copy with their personal parts filled in per request (see
+    `member_page`). Anyone else with a session (a flash message waiting, say) gets a fresh render.
+    """
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not is_anonymous_request(request):
-            response = view(request, *args, **kwargs)
-            if not response.has_header("Cache-Control"):
-                response["Cache-Control"] = PERSONAL_CACHE_CONTROL
-            patch_vary_headers(response, ["Cookie"])
-            return response
-        if not settings.NEWSBLOG_PAGE_CACHE:
-            return view(request, *args, **kwargs)
-        key = page_key(request)
-        generation, stored = current_generation(prefetch_key=key)
-        etag, last_modified = validators(generation)
-        not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-        if not_modified is not None:
-            return _finish(not_modified, etag, last_modified)
-        if stored is not None and stored["generation"] == generation:
-            response = HttpResponse(stored["content"], status=stored["status"])
-            for header, value in stored["headers"].items():
-                response[header] = value
-            return _finish(response, etag, last_modified)
-        response = view(request, *args, **kwargs)
-        if response.status_code != 200 or response.cookies or response.has_header("Cache-Control"):
-            # Errors, anything that sets a cookie, or a page that chose its own caching (a staff
-            # preview) is served as it is and not stored.
-            return response
-        if getattr(response, "is_rendered", True):
-            _remember(key, generation, response)
-        else:
-            response.add_post_render_callback(lambda r: _remember(key, generation, r))
-        return _finish(response, etag, last_modified)
+        if request.method not in ("GET", "HEAD"):
+            return _personal(view(request, *args, **kwargs))
+        if is_anonymous_request(request):
+            if not settings.NEWSBLOG_PAGE_CACHE:
+                return view(request, *args, **kwargs)
+            return _anonymous_page(view, request, args, kwargs)
+        if settings.NEWSBLOG_PAGE_CACHE and request.user.is_authenticated and not _has_messages(request):
+            return member_page(view, request, args, kwargs)
+        return _personal(view(request, *args, **kwargs))
 
+    wrapper.newsblog_reader_page = True
     return wrapper
 
 
-def _remember(key, generation, response):
-    headers = {h: response[h] for h in STORED_HEADERS if response.has_header(h)}
-    cache.set(
-        key,
-        {
-            "generation": generation,
-            "status": response.status_code,
-            "content": response.content,
-            "headers": headers,
-        },
-        PAGE_TIMEOUT,
-    )
+def _anonymous_page(view, request, args, kwargs):
+    generation = getattr(request, "newsblog_generation", None)
+    if generation is None:  # PageCacheMiddleware did not look it up (not installed, or bypassed)
+        generation, _ = current_generation()
+    etag, last_modified = validators(generation)
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        return _finish(not_modified, etag, last_modified)
+    response = view(request, *args, **kwargs)
+    if not _storable(response):
+        return response
+    response.newsblog_store = (page_key(request), generation)  # stored by PageCacheMiddleware
+    return _finish(response, etag, last_modified)
+
+
+class PageCacheMiddleware:
+    """Serves stored anonymous reader pages before sessions, CSRF, auth or CSP run, and stores the
+    pages `reader_page` renders with every header the inner middleware added (CSP included).
+
+    Sits just inside `DatabaseUnavailableMiddleware` and outside everything that reads the session.
+    A conditional GET to a reader page is answered here with 304 when the generation still matches.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (
+            request.method in ("GET", "HEAD")
+            and settings.NEWSBLOG_PAGE_CACHE
+            and is_anonymous_request(request)
+            and _is_reader_page(request)
+        ):
+            try:
+                response = self._from_cache(request)
+            except (OperationalError, InterfaceError):
+                return unavailable_response()
+            if response is not None:
+                return response
+        response = self.get_response(request)
+        store = getattr(response, "newsblog_store", None)
+        if store is not None and not response.cookies:
+            _remember(*store, response)
+        return response
+
+    def _from_cache(self, request):
+        conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
+        key = page_key(request)
+        # A revalidation needs only the generation, not the stored page.
+        generation, stored = current_generation(prefetch_key=None if conditional else key)
+        request.newsblog_generation = generation
+        etag, last_modified = validators(generation)
+        if conditional:
+            not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if not_modified is not None:
+                return _finish(not_modified, etag, last_modified)
+            stored = cache.get(key)
+        if stored is None or stored["generation"] != generation:
+            return None
+        response = HttpResponse(stored["content"], status=stored["status"])
+        for header, value in stored["headers"]:
+            response[header] = value
+        return response
+
+
+def _is_reader_page(request):
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    return getattr(match.func, "newsblog_reader_page", False)
+
+
+def _remember(key, generation, response, data=None):
+    headers = [(h, v) for h, v in response.items() if h.lower() not in UNSTORED_HEADERS]
+    entry = {"generation": generation, "status": response.status_code, "content": response.content}
+    cache.set(key, {**entry, "headers": headers, "data": data}, PAGE_TIMEOUT)
+
+
+# Per response, not per page: recomputed by the middleware around the cache.
+UNSTORED_HEADERS = {"set-cookie", "content-length", "content-encoding"}
+
+
+# --- Signed-in readers -------------------------------------------------------------------------------
+# A signed-in reader's page differs from everyone else's only in its personal parts: the account
+# links in the header (with a CSRF token), the comment form, and Edit/Delete on their own comments.
+# The page is rendered once per generation with a marker in place of each part (`member_shell` is
+# true in templates), stored, and each request fills the markers in. Markers are HTML comments, which
+# no user text can contain: comments and names are escaped, article bodies are sanitised by nh3.
+
+ACCOUNT_MARKER = "<!--newsblog:account-->"
+# Functions (request, html, data) -> html that fill in personal parts; apps add theirs in ready().
+personal_parts = []
+
+
+def member_page(view, request, args, kwargs):
+    key = page_key(request, "member")
+    generation, stored = current_generation(prefetch_key=key)
+    if stored is not None and stored["generation"] == generation:
+        response = HttpResponse(fill_personal_parts(request, stored["content"].decode(), stored["data"]))
+        response.status_code = stored["status"]
+        for header, value in stored["headers"]:
+            response[header] = value
+        return _personal(response)
+    request.member_shell = {}
+    try:
+        response = view(request, *args, **kwargs)
+    finally:
+        data = request.member_shell
+        del request.member_shell  # error pages rendered after this are ordinary pages
+    if not getattr(response, "is_rendered", True) or response.streaming:
+        return _personal(response)  # rendered later, without markers (feeds and sitemaps)
+    if _storable(response):
+        _remember(key, generation, response, data)
+    if "text/html" in response.get("Content-Type", ""):
+        response.content = fill_personal_parts(request, response.content.decode(), data)
+    return _personal(response)
+
+
+def fill_personal_parts(request, html, data):
+    if ACCOUNT_MARKER in html:
+        context = {"user": request.user, "request": request, "csrf_token": get_token(request)}
+        html = html.replace(ACCOUNT_MARKER, render_to_string("includes/account_nav.html", context), 1)
+    for fill in personal_parts:
+        html = fill(request, html, data)
+    return html
+
+
+def _has_messages(request):
+    """A flash message waits in the session: this page is the only one that shows it."""
+    return "messages" in request.COOKIES or "_messages" in request.session
 
 
 # Saves and deletes of these change what readers see. Bulk .update() calls bump explicitly.

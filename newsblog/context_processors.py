@@ -12,5 +12,10 @@ def nav_categories():
 
 
 def site(request):
-    """The site name and navigation for every template."""
-    return {"site_name": settings.SITE_NAME, "nav_categories": nav_categories}
+    """The site name and navigation for every template; `member_shell` is true while the shared copy
+    of a signed-in reader's page is rendered (personal parts become markers, see newsblog/cache.py)."""
+    return {
+        "site_name": settings.SITE_NAME,
+        "nav_categories": nav_categories,
+        "member_shell": getattr(request, "member_shell", None) is not None,
+    }

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     # After WhiteNoise (which serves pre-compressed static files itself): compresses our HTML.
     "django.middleware.gzip.GZipMiddleware",
     "newsblog.middleware.DatabaseUnavailableMiddleware",
+    # Serves stored anonymous reader pages before anything below reads the session (newsblog/cache.py).
+    "newsblog.cache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,12 +138,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "newsblog.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsblog",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
+    # Sessions are read from Redis and written through to the database: no query to load one.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Anonymous reader pages are served from the cache; see newsblog/cache.py.

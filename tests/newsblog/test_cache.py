@@ -42,7 +42,7 @@ def backend(request, settings):
             pytest.skip(f"Redis is not reachable at {REDIS_URL}")
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "newsblog.redis_cache.RedisCache",
                 "LOCATION": REDIS_URL,
                 "KEY_PREFIX": f"newsblog-test-{uuid.uuid4().hex}",
             }
@@ -273,3 +273,90 @@ def test_the_edit_link_goes_when_the_edit_window_closes(client, monkeypatch):
     page = client.get(article.get_absolute_url()).content.decode()
     assert f"/comments/{comment.pk}/edit/" not in page
     assert f"/comments/{comment.pk}/delete/" in page
+
+
+def test_the_redis_client_is_built_once_and_kept(backend):
+    if backend != "redis":
+        pytest.skip("Redis only")
+    cache.set("newsblog:probe", 1)
+    client = cache._cache.get_client()
+    assert cache.get("newsblog:probe") == 1
+    assert cache._cache.get_client() is client
+    assert cache._cache.get_client(write=True) is client  # one server: one pool, one client
+
+
+def test_anonymous_hits_carry_every_header_the_first_answer_had(client):
+    article = make_article()
+    first = client.get(article.get_absolute_url())
+    second = client.get(article.get_absolute_url())
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy", "ETag", "Vary"):
+        assert second[header] == first[header]
+    assert "Set-Cookie" not in second
+
+
+def test_pages_that_are_not_reader_pages_never_come_from_the_page_cache(client):
+    first = client.get("/accounts/login/")
+    second = client.get("/accounts/login/")
+    assert "csrfmiddlewaretoken" in second.content.decode()
+    assert "ETag" not in first and "ETag" not in second
+
+
+def test_signed_in_readers_get_their_own_parts_from_one_shared_copy():
+    article = make_article()
+    alice, bob = make_user(display_name="Alice Reader"), make_user(display_name="Bob Reader")
+    as_alice, as_bob = Client(), Client()
+    as_alice.force_login(alice)
+    as_bob.force_login(bob)
+    url = article.get_absolute_url()
+    alice_page = as_alice.get(url).content.decode()
+    assert cache.get(page_key(RequestFactory().get(url), "member")) is not None
+    bob_page = as_bob.get(url).content.decode()
+    assert "Alice Reader" in alice_page and "Bob Reader" not in alice_page
+    assert "Bob Reader" in bob_page and "Alice Reader" not in bob_page
+    for page in (alice_page, bob_page):
+        assert page.count("csrfmiddlewaretoken") == 2  # log-out button and the comment form
+        assert "Post comment" in page
+        assert "<!--newsblog:" not in page and "<!--own:" not in page
+
+
+def test_a_comment_can_be_posted_from_the_shared_copy_of_the_page():
+    article = make_article()
+    reader = make_user()
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(reader)
+    browser.get(article.get_absolute_url())  # stores the shared copy
+    page = browser.get(article.get_absolute_url()).content.decode()
+    form = page[page.index('id="comment-form"') :]
+    token = form.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = browser.post(
+        f"/articles/{article.slug}/comments/", {"body": "From the cached page", "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+    assert Comment.objects.filter(article=article, body="From the cached page").exists()
+    assert "From the cached page" in browser.get(article.get_absolute_url()).content.decode()
+
+
+def test_a_flash_message_is_shown_on_the_next_reader_page_and_only_once(client):
+    article = make_article()
+    make_user(display_name="Someone")
+    Client().get(article.get_absolute_url())
+    response = client.post(
+        f"/accounts/signup/?next={article.get_absolute_url()}",
+        {"username": "newreader", "email": "new@example.org", "password1": "a-long pass phrase 9",
+         "password2": "a-long pass phrase 9"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "Welcome! Your account is ready." in page
+    again = client.get(article.get_absolute_url()).content.decode()
+    assert "Welcome! Your account is ready." not in again
+    assert "newreader" in again
+
+
+def test_a_missing_article_is_an_ordinary_404_for_signed_in_readers(client):
+    client.force_login(make_user(display_name="Lost Reader"))
+    response = client.get("/articles/no-such-article/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Lost Reader" in page
+    assert "<!--newsblog:" not in page

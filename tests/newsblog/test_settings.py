@@ -45,3 +45,21 @@ def test_database_url_selects_postgresql_with_a_short_connect_timeout():
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.stdout.split() == ["django.db.backends.postgresql", "3", "True", "60"]
+
+
+def test_redis_url_selects_the_shared_cache_and_cached_sessions():
+    code = (
+        "from django.conf import settings; c = settings.CACHES['default']; "
+        "print(c['BACKEND'], c['LOCATION'], settings.SESSION_ENGINE)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(REDIS_URL="redis://cache.example:6379/2", DJANGO_SETTINGS_MODULE="newsblog.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.stdout.split() == [
+        "newsblog.redis_cache.RedisCache",
+        "redis://cache.example:6379/2",
+        "django.contrib.sessions.backends.cached_db",
+    ]

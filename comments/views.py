@@ -41,8 +41,14 @@ def comments_context(request, article, form=None, error=None):
     shell = getattr(request, "member_shell", None)
     if shell is not None:
         # The shared copy of a signed-in reader's page: fill_personal_parts() below finishes it.
+        # It carries the empty form most readers get; a reply or restored text is rendered then.
         shell["comments"] = {"article": article, "comments": section["comments"]}
-        return {"comments_html": mark_safe(section["html"])}  # noqa: S308 - rendered by our template
+        return {
+            "comments_html": mark_safe(section["html"]),  # noqa: S308 - rendered by our template
+            "comment_form": CommentForm(initial={"parent": None}),
+            "comment_error": None,
+            "reply_target": None,
+        }
     html = section["html"]
     personal = {"comment_form": form, "comment_error": error, "reply_target": None}
     if user.is_authenticated:
@@ -63,7 +69,7 @@ def reader_form_context(request, article, comments, form=None, error=None):
     return {"comment_form": form, "comment_error": error, "reply_target": reply_target}
 
 
-COMMENT_FORM_MARKER = "<!--newsblog:comment-form-->"
+FORM_START, FORM_END = "<!--newsblog:comment-form-->", "<!--/newsblog:comment-form-->"
 
 
 def fill_personal_parts(request, html, data):
@@ -73,11 +79,16 @@ def fill_personal_parts(request, html, data):
         return html
     article, comments = info["article"], info["comments"]
     html = OWN_ACTIONS.sub("", with_own_actions(html, comments, request.user))
-    if COMMENT_FORM_MARKER in html:
-        context = {"article": article, **reader_form_context(request, article, comments)}
+    start, end = html.find(FORM_START), html.find(FORM_END)
+    if start == -1 or end == -1:
+        return html
+    context = reader_form_context(request, article, comments)
+    if context["reply_target"] is None and not context["comment_form"].initial.get("body"):
+        form_html = html[start + len(FORM_START) : end]  # the empty form the copy was stored with
+    else:
+        context["article"] = article
         form_html = render_to_string("comments/comment_form.html", context, request=request)
-        html = html.replace(COMMENT_FORM_MARKER, form_html, 1)
-    return html
+    return html[:start] + form_html + html[end + len(FORM_END) :]
 
 
 OWN_ACTIONS = re.compile(r"<!--own:\d+-->")

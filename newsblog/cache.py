@@ -24,10 +24,10 @@ from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Min
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
-from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.html import escape, format_html
 from django.utils.http import http_date
 
 from newsblog.middleware import unavailable_response
@@ -245,13 +245,15 @@ UNSTORED_HEADERS = {"set-cookie", "content-length", "content-encoding"}
 
 
 # --- Signed-in readers -------------------------------------------------------------------------------
-# A signed-in reader's page differs from everyone else's only in its personal parts: the account
-# links in the header (with a CSRF token), the comment form, and Edit/Delete on their own comments.
+# A signed-in reader's page differs from everyone else's only in its personal parts: their name
+# in the header, CSRF tokens, the comment form, and Edit/Delete on their own comments.
 # The page is rendered once per generation with a marker in place of each part (`member_shell` is
 # true in templates), stored, and each request fills the markers in. Markers are HTML comments, which
 # no user text can contain: comments and names are escaped, article bodies are sanitised by nh3.
 
-ACCOUNT_MARKER = "<!--newsblog:account-->"
+NAME_MARKER = "<!--newsblog:name-->"
+# Forms in the shared copy carry this instead of {% csrf_token %}: each reader gets their own token.
+CSRF_MARKER = "<!--newsblog:csrf-->"
 # Functions (request, html, data) -> html that fill in personal parts; apps add theirs in ready().
 personal_parts = []
 
@@ -281,11 +283,12 @@ def member_page(view, request, args, kwargs):
 
 
 def fill_personal_parts(request, html, data):
-    if ACCOUNT_MARKER in html:
-        context = {"user": request.user, "request": request, "csrf_token": get_token(request)}
-        html = html.replace(ACCOUNT_MARKER, render_to_string("includes/account_nav.html", context), 1)
+    html = html.replace(NAME_MARKER, escape(request.user.public_name), 1)
     for fill in personal_parts:
         html = fill(request, html, data)
+    if CSRF_MARKER in html:
+        token = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request))
+        html = html.replace(CSRF_MARKER, token)
     return html
 
 

@@ -15,6 +15,7 @@ Personal pages (a session or a flash message is present) are never stored: they 
 """
 
 import hashlib
+import re
 import time
 from functools import wraps
 
@@ -29,6 +30,7 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.html import escape, format_html
 from django.utils.http import http_date
+from django.utils.text import compress_string
 
 from newsblog.middleware import unavailable_response
 
@@ -220,9 +222,15 @@ class PageCacheMiddleware:
             stored = cache.get(key)
         if stored is None or stored["generation"] != generation:
             return None
-        response = HttpResponse(stored["content"], status=stored["status"])
+        compressed = stored.get("gzip") and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
+        response = HttpResponse(stored["gzip"] if compressed else stored["content"], status=stored["status"])
         for header, value in stored["headers"]:
             response[header] = value
+        if compressed:
+            # Compressed once when stored, not on every hit (GZipMiddleware skips encoded responses).
+            response["Content-Encoding"] = "gzip"
+            patch_vary_headers(response, ["Accept-Encoding"])
+        response["Content-Length"] = str(len(response.content))
         return response
 
 
@@ -237,7 +245,13 @@ def _is_reader_page(request):
 def _remember(key, generation, response, data=None):
     headers = [(h, v) for h, v in response.items() if h.lower() not in UNSTORED_HEADERS]
     entry = {"generation": generation, "status": response.status_code, "content": response.content}
+    if data is None and len(response.content) >= 200 and not response.has_header("Content-Encoding"):
+        # A whole anonymous page (nothing secret in it, so no BREACH padding needed): gzip it once.
+        entry["gzip"] = compress_string(response.content)
     cache.set(key, {**entry, "headers": headers, "data": data}, PAGE_TIMEOUT)
+
+
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 # Per response, not per page: recomputed by the middleware around the cache.

@@ -360,3 +360,19 @@ def test_a_missing_article_is_an_ordinary_404_for_signed_in_readers(client):
     page = response.content.decode()
     assert "Lost Reader" in page
     assert "<!--newsblog:" not in page
+
+
+def test_cached_pages_are_compressed_once_and_served_compressed_to_those_who_accept_it(client):
+    import gzip
+
+    article = make_article(body="Long body. " * 400)
+    plain = client.get(article.get_absolute_url())
+    hit = client.get(article.get_absolute_url(), HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert hit["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in hit["Vary"] and "Cookie" in hit["Vary"]
+    assert gzip.decompress(hit.content) == plain.content
+    assert hit["ETag"] == plain["ETag"]
+    assert int(hit["Content-Length"]) == len(hit.content)
+    again = client.get(article.get_absolute_url())
+    assert "Content-Encoding" not in again
+    assert again.content == plain.content

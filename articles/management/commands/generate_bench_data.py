@@ -139,6 +139,13 @@ class Command(BaseCommand):
             "--comments", type=int, default=200, help="Comments on the target article (default 200)."
         )
         parser.add_argument(
+            "--other-comments",
+            type=int,
+            default=20_000,
+            help="Comments spread over the other published bench articles, two each (default 20000): "
+            "the comments table then has a real site's shape, and its plans are a real site's plans.",
+        )
+        parser.add_argument(
             "--reset", action="store_true", help="Delete the bench articles and their comments first."
         )
         parser.add_argument(
@@ -149,8 +156,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         n_articles, n_comments = options["articles"], options["comments"]
-        if n_articles < 1 or n_comments < 0:
-            raise CommandError("--articles must be at least 1 and --comments at least 0.")
+        if n_articles < 1 or n_comments < 0 or options["other_comments"] < 0:
+            raise CommandError("--articles must be at least 1, --comments and --other-comments at least 0.")
         started = time.monotonic()
         now = timezone.now().replace(microsecond=0)
         if options["reset"]:
@@ -161,6 +168,7 @@ class Command(BaseCommand):
         vectors = self.search_vectors()
         target = Article.objects.get(slug=TARGET_SLUG)
         comments = self.comments(target, n_comments, commenters)
+        comments += self.other_comments(target, options["other_comments"], commenters, now)
         if connection.vendor == "postgresql":
             # The state autovacuum gives a long-running site: fresh planner statistics, and the GIN
             # search index's pending list merged (bulk-loaded vectors otherwise make search look slow).
@@ -331,3 +339,44 @@ class Command(BaseCommand):
             if update_counters is not None:
                 update_counters([target.pk])
         return len(top) + len(reply_rows)
+
+    def other_comments(self, target, n_comments, commenters, now):
+        """Top-level comments, two on each of the newest published bench articles but the target."""
+        from comments import models as comment_models
+        from comments.formatting import format_comment
+
+        Comment = comment_models.Comment
+        bench = Comment.objects.filter(article__slug__startswith=PREFIX).exclude(article=target)
+        have = bench.count()
+        if have >= n_comments:
+            return 0
+        articles = list(
+            Article.objects.published()
+            .filter(slug__startswith=PREFIX)
+            .exclude(pk=target.pk)
+            .order_by("-published_at", "-id")
+            .values_list("pk", "published_at")[: math.ceil(n_comments / 2)]
+        )
+        if not articles:
+            return 0
+        html = [format_comment(text) for text in COMMENT_TEXTS]
+        rows = []
+        for i in range(have, n_comments):
+            article_id, published_at = articles[(i // 2) % len(articles)]
+            text = i % len(COMMENT_TEXTS)
+            created_at = min(published_at + timedelta(minutes=30 + 20 * (i % 2)), now)
+            rows.append(
+                Comment(
+                    article_id=article_id,
+                    author=commenters[i % len(commenters)],
+                    body=COMMENT_TEXTS[text],
+                    body_html=html[text],
+                    created_at=created_at,
+                )
+            )
+        with transaction.atomic():
+            Comment.objects.bulk_create(rows, batch_size=2000)
+            update_counters = getattr(comment_models, "update_article_counters", None)
+            if update_counters is not None:
+                update_counters(sorted({row.article_id for row in rows}))
+        return len(rows)

@@ -83,6 +83,12 @@ def parse_args():
     parser.add_argument(
         "--comments", type=int, default=200, help="comments on the target article (default 200)"
     )
+    parser.add_argument(
+        "--other-comments",
+        type=int,
+        default=20_000,
+        help="comments spread over the other articles, two each (default 20000)",
+    )
     parser.add_argument("--reset", action="store_true", help="regenerate the bench data from scratch")
     parser.add_argument(
         "--database", default="newsblog_bench", help="PostgreSQL database (default newsblog_bench)"
@@ -627,10 +633,14 @@ def main():
         log("migrate")
         manage(env, "migrate", "--noinput", "--verbosity", "0")
         password = secrets.token_urlsafe(24)
-        log(f"generate_bench_data --articles {args.articles} --comments {args.comments}")
+        log(
+            f"generate_bench_data --articles {args.articles} --comments {args.comments} "
+            f"--other-comments {args.other_comments}"
+        )
         generator = [
             f"--articles={args.articles}",
             f"--comments={args.comments}",
+            f"--other-comments={args.other_comments}",
             f"--reader-password={password}",
         ]
         if args.reset:
@@ -664,6 +674,7 @@ def main():
         "postgresql": pg_version,
         "articles": args.articles,
         "comments": args.comments,
+        "other_comments": args.other_comments,
         "duration": args.duration,
         "warmup": args.warmup,
         "connections": args.connections,
@@ -677,7 +688,8 @@ def main():
     header = (
         f"newsblog benchmark {facts['date']} · {m['cores']} cores {m['cpu']} · {m['ram_gib']} GiB RAM · "
         f"Python {m['python']} · PostgreSQL {pg_version} · "
-        f"{args.articles} articles, {args.comments} comments · commit {m['commit']} · "
+        f"{args.articles} articles, {args.comments} + {args.other_comments} comments · "
+        f"commit {m['commit']} · "
         f"load average before/after {' '.join(load_before)} / {' '.join(m['load_average'])}"
     )
     table = render_table(results, floor, facts)

@@ -10,8 +10,9 @@ Where the generation lives must be shared by every worker: Redis when REDIS_URL 
 query per request), otherwise one row in the database (the page copies then live in each worker's
 local memory, keyed by that shared generation).
 
-Personal pages (a session or a flash message is present) are never stored: they get
-`Cache-Control: private, no-cache`.
+Signed-in readers share one stored copy of each page too, with markers where their personal parts
+go (see "Signed-in readers" below). Pages for anyone with a session are sent
+`Cache-Control: private, no-cache`, and a page with a flash message waiting is rendered fresh.
 """
 
 import hashlib
@@ -276,11 +277,10 @@ def member_page(view, request, args, kwargs):
     key = page_key(request, "member")
     generation, stored = current_generation(prefetch_key=key)
     if stored is not None and stored["generation"] == generation:
-        response = HttpResponse(fill_personal_parts(request, stored["content"].decode(), stored["data"]))
-        response.status_code = stored["status"]
+        response = HttpResponse(stored["content"], status=stored["status"])
         for header, value in stored["headers"]:
             response[header] = value
-        return _personal(response)
+        return _personal(_filled(request, response, stored["data"]))
     request.member_shell = {}
     try:
         response = view(request, *args, **kwargs)
@@ -291,9 +291,13 @@ def member_page(view, request, args, kwargs):
         return _personal(response)  # rendered later, without markers (feeds and sitemaps)
     if _storable(response):
         _remember(key, generation, response, data)
-    if "text/html" in response.get("Content-Type", ""):
+    return _personal(_filled(request, response, data))
+
+
+def _filled(request, response, data):
+    if "text/html" in response.get("Content-Type", ""):  # feeds have nothing personal
         response.content = fill_personal_parts(request, response.content.decode(), data)
-    return _personal(response)
+    return response
 
 
 def fill_personal_parts(request, html, data):

@@ -376,3 +376,15 @@ def test_cached_pages_are_compressed_once_and_served_compressed_to_those_who_acc
     again = client.get(article.get_absolute_url())
     assert "Content-Encoding" not in again
     assert again.content == plain.content
+
+
+def test_signed_in_readers_get_feeds_from_the_shared_copy_unchanged(client):
+    make_article(title="Feed story")
+    client.force_login(make_user())
+    first = client.get("/feed/")
+    second = client.get("/feed/")
+    assert first.status_code == second.status_code == 200
+    assert second.content == first.content
+    assert b"Feed story" in second.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert second["Cache-Control"] == "private, no-cache"

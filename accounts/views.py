@@ -1,3 +1,4 @@
+from axes.helpers import get_cool_off, get_failure_limit
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -81,3 +82,14 @@ def profile(request):
         request.user.refresh_from_db(fields=["display_name", "bio"])
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): our page, 429, and Retry-After so that
+    scripts and well-behaved clients know when to come back."""
+    cool_off = get_cool_off(request)
+    context = {"failure_limit": get_failure_limit(request, credentials), "cooloff_timedelta": cool_off}
+    response = render(request, "accounts/locked_out.html", context, status=429)
+    if cool_off:
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
+    return response

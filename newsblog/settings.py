@@ -178,7 +178,12 @@ LOGOUT_REDIRECT_URL = "articles:home"
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# The reader's address: REMOTE_ADDR, or behind DJANGO_PROXY_COUNT trusted reverse proxies the entry
+# they added to X-Forwarded-For (newsblog/security.py). Wrong here, and one proxy address would
+# throttle every reader at once.
+NEWSBLOG_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "newsblog.security.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 

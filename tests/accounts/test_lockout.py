@@ -108,3 +108,38 @@ def test_admin_command_unlocks_the_account(client):
     fail(client, user.username, times=5)
     call_command("axes_reset_username", user.username)
     assert log_in(client, user.username).status_code == 302
+
+
+def test_the_lockout_says_when_to_come_back(client):
+    user = make_user()
+    response = fail(client, user.username, times=5)
+    assert response.status_code == 429
+    assert response["Retry-After"] == str(15 * 60)
+
+
+def test_behind_a_proxy_each_reader_is_throttled_by_their_own_address(client, settings):
+    settings.NEWSBLOG_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(5):
+        # Different accounts, one reader: the address lock is theirs, not the proxy's.
+        fail(client, f"nobody-{n}", HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy)
+    assert fail(client, "nobody-6", HTTP_X_FORWARDED_FOR="198.51.100.1", **proxy).status_code == 429
+    other = make_user()
+    assert log_in(client, other.username, HTTP_X_FORWARDED_FOR="198.51.100.2", **proxy).status_code == 302
+
+
+def test_behind_a_proxy_a_forged_forwarded_for_does_not_escape_the_lock(client, settings):
+    settings.NEWSBLOG_PROXY_COUNT = 1
+    proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for n in range(5):
+        # The client writes a new fake address each time; the proxy appends the real one.
+        fail(client, f"nobody-{n}", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 198.51.100.1", **proxy)
+    response = fail(client, "nobody-6", HTTP_X_FORWARDED_FOR="192.0.2.99, 198.51.100.1", **proxy)
+    assert response.status_code == 429
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.1"}
+
+
+def test_without_a_proxy_setting_forwarded_for_is_ignored(client):
+    for n in range(5):
+        fail(client, f"nobody-{n}", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}", REMOTE_ADDR="203.0.113.9")
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}

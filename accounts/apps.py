@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import post_delete, post_save
+
+        from accounts.backends import user_changed
+
+        user_model = get_user_model()
+        post_save.connect(user_changed, sender=user_model, dispatch_uid="accounts-user-changed-save")
+        post_delete.connect(user_changed, sender=user_model, dispatch_uid="accounts-user-changed-delete")

@@ -61,7 +61,7 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user = form.save_new_user()
         if user is not None:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="accounts.backends.CachedModelBackend")
             messages.success(request, "Welcome! Your account is ready.")
             return HttpResponseRedirect(safe_next(request))
     status = 400 if request.method == "POST" else 200

@@ -139,8 +139,9 @@ def comment_list(article, number, *, member):
 
 def with_own_actions(html, comments, user):
     """Fill in Edit/Delete on the reader's own comments (the same rules as the views enforce)."""
+    user_pk = user.pk  # once: request.user is a lazy object, slow to read 200 times
     for pk, info in comments.items():
-        if info["author"] != user.pk:
+        if info["author"] != user_pk:
             continue
         comment = Comment(
             pk=int(pk), author_id=info["author"], created_at=info["created"], state=info["state"]

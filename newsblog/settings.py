@@ -153,7 +153,8 @@ NEWSBLOG_PAGE_CACHE = env_bool("NEWSBLOG_PAGE_CACHE", True)
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that reads users from Redis when it is configured (accounts/backends.py).
+    "accounts.backends.CachedModelBackend",
 ]
 
 PASSWORD_HASHERS = [

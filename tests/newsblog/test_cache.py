@@ -36,19 +36,25 @@ def backend(request, settings):
     settings.COMMENTS_MIN_INTERVAL_SECONDS = 0
     settings.COMMENTS_MAX_PER_HOUR = 0
     if request.param == "redis":
-        if not redis_available():
-            if os.environ.get("CI"):
-                pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-            pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "newsblog.redis_cache.RedisCache",
-                "LOCATION": REDIS_URL,
-                "KEY_PREFIX": f"newsblog-test-{uuid.uuid4().hex}",
-            }
-        }
+        use_redis(settings)
     yield request.param
     cache.clear()
+
+
+def use_redis(settings):
+    """Production's cache setup on a test Redis database: skipped without Redis, a failure in CI."""
+    if not redis_available():
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "newsblog.redis_cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"newsblog-test-{uuid.uuid4().hex}",
+        }
+    }
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 
 def validators(client, url):

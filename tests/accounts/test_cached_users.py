@@ -1,0 +1,82 @@
+"""Users loaded from Redis (accounts/backends.py): no query for a signed-in page, and every change
+to the user takes effect on the next request, from any session."""
+
+import pytest
+from django.test import Client
+
+from articles.models import Article
+from tests.factories import make_article, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def article():
+    return make_article()
+
+
+def signed_in(user):
+    browser = Client()
+    browser.force_login(user)
+    return browser
+
+
+def test_a_repeat_signed_in_page_needs_no_query_with_redis(article, cache_backend, django_assert_num_queries):
+    browser = signed_in(make_user(display_name="Quiet Reader"))
+    browser.get(article.get_absolute_url())
+    # session, user, content generation and the shared page copy all come from Redis
+    with django_assert_num_queries(0 if cache_backend == "redis" else 3):
+        response = browser.get(article.get_absolute_url())
+    assert "Quiet Reader" in response.content.decode()
+
+
+def test_a_new_display_name_shows_at_once(article):
+    user = make_user(display_name="Old Name")
+    browser = signed_in(user)
+    assert "Old Name" in browser.get(article.get_absolute_url()).content.decode()
+    editor = signed_in(user)
+    editor.post("/accounts/profile/", {"display_name": "New Name", "bio": ""})
+    page = browser.get(article.get_absolute_url()).content.decode()
+    assert "New Name" in page and "Old Name" not in page
+
+
+def test_a_deactivated_account_is_signed_out_on_its_next_request(article):
+    user = make_user(display_name="Soon Gone")
+    browser = signed_in(user)
+    assert "Soon Gone" in browser.get(article.get_absolute_url()).content.decode()
+    user.is_active = False
+    user.save()
+    page = browser.get(article.get_absolute_url()).content.decode()
+    assert "Soon Gone" not in page
+    assert "Log in to leave a comment" in page
+
+
+def test_a_deleted_account_is_signed_out_on_its_next_request(article):
+    user = make_user(display_name="Deleted Reader")
+    browser = signed_in(user)
+    browser.get(article.get_absolute_url())
+    user.delete()
+    page = browser.get(article.get_absolute_url()).content.decode()
+    assert "Deleted Reader" not in page
+    assert "Log in to leave a comment" in page
+
+
+def test_a_password_set_elsewhere_ends_the_session(article):
+    user = make_user(display_name="Careful Reader")
+    browser = signed_in(user)
+    browser.get(article.get_absolute_url())
+    user.set_password("an entirely new passphrase 42")
+    user.save()
+    page = browser.get(article.get_absolute_url()).content.decode()
+    assert "Careful Reader" not in page
+    assert browser.get("/accounts/profile/").status_code == 302
+
+
+def test_staff_rights_taken_away_apply_at_once():
+    user = make_user(is_staff=True)
+    draft = make_article(status=Article.Status.DRAFT, title="Staff only draft")
+    browser = signed_in(user)
+    assert browser.get(draft.get_absolute_url()).status_code == 200
+    user.is_staff = False
+    user.save()
+    assert browser.get(draft.get_absolute_url()).status_code == 404

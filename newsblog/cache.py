@@ -103,7 +103,9 @@ def is_anonymous_request(request):
 
 
 def page_key(request, audience="anonymous"):
-    digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+    # Scheme and host too: pages carry absolute URLs (canonical, Open Graph, feeds, sitemaps).
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:32]
     return f"newsblog:page:{audience}:{digest}"
 
 

@@ -394,3 +394,13 @@ def test_signed_in_readers_get_feeds_from_the_shared_copy_unchanged(client):
     assert b"Feed story" in second.content
     assert second["Content-Type"] == first["Content-Type"]
     assert second["Cache-Control"] == "private, no-cache"
+
+
+def test_each_host_name_gets_its_own_copy_with_its_own_absolute_urls(client, settings):
+    settings.ALLOWED_HOSTS = ["news.example.org", "www.news.example.org"]
+    article = make_article()
+    first = client.get(article.get_absolute_url(), HTTP_HOST="news.example.org").content.decode()
+    second = client.get(article.get_absolute_url(), HTTP_HOST="www.news.example.org").content.decode()
+    assert 'rel="canonical" href="http://news.example.org/' in first
+    assert 'rel="canonical" href="http://www.news.example.org/' in second
+    assert client.get(article.get_absolute_url(), HTTP_HOST="evil.example").status_code == 400

@@ -21,6 +21,9 @@ from django.db import transaction
 from newsblog.cache import uses_shared_cache
 
 USER_TIMEOUT = 600
+# Every cached user also records this; Redis drops it after an outage (newsblog/redis_cache.py), so
+# a password changed while Redis was unreachable still ends the old sessions once it is back.
+EPOCH_KEY = "newsblog:user-epoch"
 
 
 def _keys(user_id):
@@ -32,19 +35,21 @@ class CachedModelBackend(ModelBackend):
         if not uses_shared_cache():
             return super().get_user(user_id)
         user_key, version_key = _keys(user_id)
-        found = cache.get_many([user_key, version_key])
-        version = found.get(version_key)
-        stored = found.get(user_key)
-        if version is not None and stored is not None and stored["version"] == version:
+        found = cache.get_many([user_key, version_key, EPOCH_KEY])
+        version, epoch, stored = found.get(version_key), found.get(EPOCH_KEY), found.get(user_key)
+        if None not in (version, epoch, stored) and (stored["version"], stored["epoch"]) == (version, epoch):
             user = stored["user"]
         else:
+            if epoch is None:
+                epoch = time.time_ns()
+                cache.set(EPOCH_KEY, epoch, None)
             if version is None:
                 version = time.time_ns()
                 cache.set(version_key, version, None)
             user = super().get_user(user_id)
             if user is None:
                 return None
-            cache.set(user_key, {"version": version, "user": user}, USER_TIMEOUT)
+            cache.set(user_key, {"version": version, "epoch": epoch, "user": user}, USER_TIMEOUT)
         return user if self.user_can_authenticate(user) else None
 
 

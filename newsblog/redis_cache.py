@@ -8,8 +8,9 @@
 2. A Redis outage degrades the site instead of failing it. Every page, session and fragment here
    can be rebuilt from the database, so a failed cache call counts as a miss (or a skipped write),
    is logged, and Redis is left alone for a few seconds so requests don't each wait on a dead
-   socket. When Redis answers again, the content generation is dropped: writes made during the
-   outage could not move it, and no page stored before them may be served after them.
+   socket. When Redis answers again, the content generation and the cached users' epoch are
+   dropped: writes made during the outage could not move them, and no page or user stored before
+   those writes may be served after them.
 
 django-redis has an IGNORE_EXCEPTIONS option for (2) but swaps in its own client API and
 serializer for the whole project; these few methods are the smaller change.
@@ -27,6 +28,9 @@ logger = logging.getLogger("newsblog.cache")
 
 # Seconds to leave Redis alone after a failed call.
 BACKOFF_SECONDS = 5.0
+# Dropped when Redis answers again after an outage, because writes during it could not move them:
+# the content generation (newsblog/cache.py) and the epoch of cached users (accounts/backends.py).
+RESET_ON_RECOVERY = ("newsblog:generation", "newsblog:user-epoch")
 
 
 class RedisCacheClient(DjangoRedisCacheClient):
@@ -68,15 +72,13 @@ class RedisCache(DjangoRedisCache):
         before the outage must not be served after a write the outage hid."""
         if time.monotonic() < self._down_until:
             return False
-        from newsblog.cache import GENERATION_KEY
-
         try:
-            super().delete(GENERATION_KEY)
+            super().delete_many(RESET_ON_RECOVERY)
         except RedisError as error:
             self._outage(error)
             return False
         self._had_outage = False
-        logger.warning("Redis is back: content generation reset")
+        logger.warning("Redis is back: content generation and cached users reset")
         return True
 
     def get(self, key, default=None, version=None):

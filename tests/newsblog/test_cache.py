@@ -98,9 +98,11 @@ def test_if_modified_since_is_a_304_until_something_changes(client):
     article.save()
     later = timezone.now() + timedelta(seconds=2)
     with pytest.MonkeyPatch.context() as patch:
+        # Last-Modified has one-second resolution: the change must look at least a second later,
+        # whoever stores the generation next.
         patch.setattr("time.time_ns", lambda: int(later.timestamp() * 1e9))
         article.save()
-    response = client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=last_modified)
+        response = client.get(article.get_absolute_url(), HTTP_IF_MODIFIED_SINCE=last_modified)
     assert response.status_code == 200
 
 

@@ -1,4 +1,6 @@
-"""Security headers Django has no setting for."""
+"""Security headers Django has no setting for, and the client address for login throttling."""
+
+import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousOperation
@@ -51,5 +53,9 @@ def client_ip(request):
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if len(hops) >= count:
-            return hops[-count][:100]
+            try:
+                # Not an address (a misconfigured proxy count, say): use the peer's address.
+                return str(ipaddress.ip_address(hops[-count]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR")

@@ -143,3 +143,10 @@ def test_without_a_proxy_setting_forwarded_for_is_ignored(client):
     for n in range(5):
         fail(client, f"nobody-{n}", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}", REMOTE_ADDR="203.0.113.9")
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"203.0.113.9"}
+
+
+def test_behind_a_proxy_a_forwarded_for_that_is_not_an_address_falls_back_to_the_peer(client, settings):
+    settings.NEWSBLOG_PROXY_COUNT = 1
+    response = fail(client, "nobody", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.2")
+    assert response.status_code == 400
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.2"}

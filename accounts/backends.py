@@ -16,9 +16,8 @@ import time
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
-from django.db import transaction
 
-from newsblog.cache import uses_shared_cache
+from newsblog.cache import now_and_after_commit, uses_shared_cache
 
 USER_TIMEOUT = 600
 # Every cached user also records this; Redis drops it after an outage (newsblog/redis_cache.py), so
@@ -58,6 +57,4 @@ def user_changed(sender, instance, **kwargs):
     if not uses_shared_cache():
         return
     version_key = _keys(instance.pk)[1]
-    cache.set(version_key, time.time_ns(), None)
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.set(version_key, time.time_ns(), None))
+    now_and_after_commit(lambda: cache.set(version_key, time.time_ns(), None))

@@ -20,7 +20,7 @@ from articles.views import render_article
 from comments.forms import CommentEditForm, CommentForm
 from comments.models import PAGE_SIZE, Comment
 from comments.services import CommentRefused, delete_comment, edit_comment, post_comment
-from newsblog.cache import PAGE_TIMEOUT, current_generation
+from newsblog.cache import PAGE_TIMEOUT, current_entry
 
 PENDING_KEY = "pending_comment"
 
@@ -54,7 +54,7 @@ def comments_context(request, article, form=None, error=None):
     if user.is_authenticated:
         html = with_own_actions(html, section["comments"], user)
         personal = reader_form_context(request, article, section["comments"], form, error)
-    return {"comments_html": mark_safe(OWN_ACTIONS.sub("", html)), **personal}  # noqa: S308
+    return {"comments_html": mark_safe(html), **personal}  # noqa: S308 - rendered by our template
 
 
 def reader_form_context(request, article, comments, form=None, error=None):
@@ -78,7 +78,7 @@ def fill_personal_parts(request, html, data):
     if info is None:
         return html
     article, comments = info["article"], info["comments"]
-    html = OWN_ACTIONS.sub("", with_own_actions(html, comments, request.user))
+    html = with_own_actions(html, comments, request.user)
     start, end = html.find(FORM_START), html.find(FORM_END)
     if start == -1 or end == -1:
         return html
@@ -99,8 +99,8 @@ def comment_list(article, number, *, member):
     key = f"newsblog:comments:{article.pk}:{number}:{'member' if member else 'visitor'}"
     cached = settings.NEWSBLOG_PAGE_CACHE
     if cached:
-        generation, stored = current_generation(prefetch_key=key)
-        if stored is not None and stored["generation"] == generation:
+        generation, stored = current_entry(key)
+        if stored is not None:
             return stored
     threads_total = Comment.objects.top_level().filter(article=article).count()
     num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
@@ -138,7 +138,8 @@ def comment_list(article, number, *, member):
 
 
 def with_own_actions(html, comments, user):
-    """Fill in Edit/Delete on the reader's own comments (the same rules as the views enforce)."""
+    """Fill in Edit/Delete on the reader's own comments (the same rules as the views enforce) and
+    drop the markers of everyone else's."""
     user_pk = user.pk  # once: request.user is a lazy object, slow to read 200 times
     for pk, info in comments.items():
         if info["author"] != user_pk:
@@ -154,7 +155,7 @@ def with_own_actions(html, comments, user):
                 format_html('<a href="{}">Delete</a>', reverse("comments:delete", args=[comment.pk]))
             )
         html = html.replace(f"<!--own:{pk}-->", "".join(links))
-    return html
+    return OWN_ACTIONS.sub("", html)
 
 
 def restore_pending(request, article, reply_target):

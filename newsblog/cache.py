@@ -71,11 +71,23 @@ def _store(generation, next_publish_at):
 
 def bump_generation():
     """Something readers can see changed. Call it inside the writing transaction."""
-    _store(time.time_ns(), _next_publish_at())
-    if uses_shared_cache() and transaction.get_connection().in_atomic_block:
-        # Redis is not part of the transaction: bump again once the data is visible to others,
-        # so no request can store the old data under the new generation.
-        transaction.on_commit(lambda: _store(time.time_ns(), _next_publish_at()))
+
+    def bump():
+        _store(time.time_ns(), _next_publish_at())
+
+    if uses_shared_cache():
+        now_and_after_commit(bump)
+    else:
+        bump()  # the database row is part of the transaction itself
+
+
+def now_and_after_commit(action):
+    """Run a Redis write now and, inside a transaction, again once it commits. Redis is not part of
+    the transaction: without the second write, a request in between could read the old rows and
+    store them under the new value."""
+    action()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(action)
 
 
 def current_generation(prefetch_key=None):
@@ -109,17 +121,42 @@ def page_key(request, audience="anonymous"):
     return f"newsblog:page:{audience}:{digest}"
 
 
+def current_entry(key):
+    """(generation, what `key` holds for that generation or None), in one round trip."""
+    generation, stored = current_generation(prefetch_key=key)
+    return generation, _for_generation(stored, generation)
+
+
+def _for_generation(stored, generation):
+    return stored if stored is not None and stored["generation"] == generation else None
+
+
 def validators(generation):
     etag = f'W/"g{generation:x}"'
     last_modified = generation // 1_000_000_000
     return etag, last_modified
 
 
-def _finish(response, etag, last_modified):
+def _finish(response, generation):
+    etag, last_modified = validators(generation)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = ANONYMOUS_CACHE_CONTROL
     patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _not_modified(request, generation):
+    """A 304 when the request's validators match the generation, else None."""
+    etag, last_modified = validators(generation)
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    return None if response is None else _finish(response, generation)
+
+
+def _replay(stored, content):
+    response = HttpResponse(content, status=stored["status"])
+    for header, value in stored["headers"]:
+        response[header] = value
     return response
 
 
@@ -170,15 +207,14 @@ def _anonymous_page(view, request, args, kwargs):
     generation = getattr(request, "newsblog_generation", None)
     if generation is None:  # PageCacheMiddleware did not look it up (not installed, or bypassed)
         generation, _ = current_generation()
-    etag, last_modified = validators(generation)
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    not_modified = _not_modified(request, generation)
     if not_modified is not None:
-        return _finish(not_modified, etag, last_modified)
+        return not_modified
     response = view(request, *args, **kwargs)
     if not _storable(response):
         return response
     response.newsblog_store = (page_key(request), generation)  # stored by PageCacheMiddleware
-    return _finish(response, etag, last_modified)
+    return _finish(response, generation)
 
 
 class PageCacheMiddleware:
@@ -217,18 +253,16 @@ class PageCacheMiddleware:
         # A revalidation needs only the generation, not the stored page.
         generation, stored = current_generation(prefetch_key=None if conditional else key)
         request.newsblog_generation = generation
-        etag, last_modified = validators(generation)
         if conditional:
-            not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            not_modified = _not_modified(request, generation)
             if not_modified is not None:
-                return _finish(not_modified, etag, last_modified)
+                return not_modified
             stored = cache.get(key)
-        if stored is None or stored["generation"] != generation:
+        stored = _for_generation(stored, generation)
+        if stored is None:
             return None
         compressed = stored.get("gzip") and ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", ""))
-        response = HttpResponse(stored["gzip"] if compressed else stored["content"], status=stored["status"])
-        for header, value in stored["headers"]:
-            response[header] = value
+        response = _replay(stored, stored["gzip"] if compressed else stored["content"])
         if compressed:
             # Compressed once when stored, not on every hit (GZipMiddleware skips encoded responses).
             response["Content-Encoding"] = "gzip"
@@ -277,12 +311,9 @@ personal_parts = []
 
 def member_page(view, request, args, kwargs):
     key = page_key(request, "member")
-    generation, stored = current_generation(prefetch_key=key)
-    if stored is not None and stored["generation"] == generation:
-        response = HttpResponse(stored["content"], status=stored["status"])
-        for header, value in stored["headers"]:
-            response[header] = value
-        return _personal(_filled(request, response, stored["data"]))
+    generation, stored = current_entry(key)
+    if stored is not None:
+        return _personal(_filled(request, _replay(stored, stored["content"]), stored["data"]))
     request.member_shell = {}
     try:
         response = view(request, *args, **kwargs)

@@ -125,6 +125,16 @@ def markdown_body(template):
     )
 
 
+def update_comment_counters(article_ids):
+    """bulk_create skips the comments app's bookkeeping: keep the articles' denormalised comment
+    counters (if the app has them) as posting through the site would."""
+    from comments import models as comment_models  # comments → articles, never the reverse
+
+    update = getattr(comment_models, "update_article_counters", None)
+    if update is not None:
+        update(article_ids)
+
+
 def reading_time(body_html):
     words = len(re.findall(r"\w+", strip_tags(body_html)))
     return max(1, math.ceil(words / WORDS_PER_MINUTE))
@@ -300,13 +310,9 @@ class Command(BaseCommand):
 
         Comment = comment_models.Comment
 
-        # bulk_create skips the comments app's bookkeeping: keep the article's denormalised comment
-        # counters (if the app has them) as posting through the site would.
-        update_counters = getattr(comment_models, "update_article_counters", None)
         have = Comment.objects.filter(article=target).count()
         if have >= n_comments:
-            if update_counters is not None:
-                update_counters([target.pk])
+            update_comment_counters([target.pk])
             return 0
         html = [format_comment(text) for text in COMMENT_TEXTS]
         start_at = target.published_at + timedelta(minutes=5)
@@ -336,8 +342,7 @@ class Command(BaseCommand):
                 parent = parents[max(0, earlier - 1 - n % 3)]
                 reply_rows.append(Comment(**fields, parent=parent, reply_to=parent.author))
             Comment.objects.bulk_create(reply_rows)
-            if update_counters is not None:
-                update_counters([target.pk])
+            update_comment_counters([target.pk])
         return len(top) + len(reply_rows)
 
     def other_comments(self, target, n_comments, commenters, now):
@@ -376,7 +381,5 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             Comment.objects.bulk_create(rows, batch_size=2000)
-            update_counters = getattr(comment_models, "update_article_counters", None)
-            if update_counters is not None:
-                update_counters(sorted({row.article_id for row in rows}))
+            update_comment_counters(sorted({row.article_id for row in rows}))
         return len(rows)

@@ -40,35 +40,29 @@ def test_a_new_display_name_shows_at_once(article):
     assert "New Name" in page and "Old Name" not in page
 
 
-def test_a_deactivated_account_is_signed_out_on_its_next_request(article):
-    user = make_user(display_name="Soon Gone")
-    browser = signed_in(user)
-    assert "Soon Gone" in browser.get(article.get_absolute_url()).content.decode()
+def deactivate(user):
     user.is_active = False
     user.save()
-    page = browser.get(article.get_absolute_url()).content.decode()
-    assert "Soon Gone" not in page
-    assert "Log in to leave a comment" in page
 
 
-def test_a_deleted_account_is_signed_out_on_its_next_request(article):
-    user = make_user(display_name="Deleted Reader")
-    browser = signed_in(user)
-    browser.get(article.get_absolute_url())
-    user.delete()
-    page = browser.get(article.get_absolute_url()).content.decode()
-    assert "Deleted Reader" not in page
-    assert "Log in to leave a comment" in page
-
-
-def test_a_password_set_elsewhere_ends_the_session(article):
-    user = make_user(display_name="Careful Reader")
-    browser = signed_in(user)
-    browser.get(article.get_absolute_url())
+def set_new_password(user):
     user.set_password("an entirely new passphrase 42")
     user.save()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [deactivate, lambda user: user.delete(), set_new_password],
+    ids=["deactivated", "deleted", "new-password"],
+)
+def test_a_changed_account_is_signed_out_on_its_next_request(article, change):
+    user = make_user(display_name="Changing Reader")
+    browser = signed_in(user)
+    assert "Changing Reader" in browser.get(article.get_absolute_url()).content.decode()
+    change(user)
     page = browser.get(article.get_absolute_url()).content.decode()
-    assert "Careful Reader" not in page
+    assert "Changing Reader" not in page
+    assert "Log in to leave a comment" in page
     assert browser.get("/accounts/profile/").status_code == 302
 
 

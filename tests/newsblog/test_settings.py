@@ -33,32 +33,32 @@ def test_production_starts_with_a_real_secret_key():
     assert result.returncode == 0, result.stderr
 
 
-def test_database_url_selects_postgresql_with_a_short_connect_timeout():
-    code = (
-        "from django.conf import settings; d = settings.DATABASES['default']; "
-        "print(d['ENGINE'], d['OPTIONS']['connect_timeout'], d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'])"
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(DATABASE_URL="postgres://u:p@db.example:5432/x", DJANGO_SETTINGS_MODULE="newsblog.settings")
+def print_settings(code, **env):
+    """Run `code` after django.setup() in a fresh process with these environment variables."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    full_env.update(env, DJANGO_SETTINGS_MODULE="newsblog.settings")
     result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; {code}"],
+        cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
-    assert result.stdout.split() == ["django.db.backends.postgresql", "3", "True", "60"]
+    return result.stdout.split()
+
+
+def test_database_url_selects_postgresql_with_a_short_connect_timeout():
+    printed = print_settings(
+        "d = settings.DATABASES['default']; "
+        "print(d['ENGINE'], d['OPTIONS']['connect_timeout'], d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'])",
+        DATABASE_URL="postgres://u:p@db.example:5432/x",
+    )
+    assert printed == ["django.db.backends.postgresql", "3", "True", "60"]
 
 
 def test_redis_url_selects_the_shared_cache_and_cached_sessions():
-    code = (
-        "from django.conf import settings; c = settings.CACHES['default']; "
-        "print(c['BACKEND'], c['LOCATION'], settings.SESSION_ENGINE)"
+    printed = print_settings(
+        "c = settings.CACHES['default']; print(c['BACKEND'], c['LOCATION'], settings.SESSION_ENGINE)",
+        REDIS_URL="redis://cache.example:6379/2",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(REDIS_URL="redis://cache.example:6379/2", DJANGO_SETTINGS_MODULE="newsblog.settings")
-    result = subprocess.run(
-        [sys.executable, "-c", f"import django; django.setup(); {code}"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.stdout.split() == [
+    assert printed == [
         "newsblog.redis_cache.RedisCache",
         "redis://cache.example:6379/2",
         "django.contrib.sessions.backends.cached_db",

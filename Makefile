@@ -27,8 +27,12 @@ setup: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py load_demo_content
 
+# The task worker (mail) runs beside gunicorn; Ctrl-C reaches both, and the worker is stopped
+# whenever gunicorn ends.
 run: setup
-	@echo "Serving newsblog on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	@echo "Serving newsblog on http://$(HOST):$(PORT)/ with a task worker (Ctrl-C to stop)"
+	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py newsblog.wsgi
 
 test: install-dev

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "articles",
     "comments",
@@ -222,6 +224,14 @@ if EMAIL_HOST:
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsblog <noreply@localhost>")
+# Mail is sent by the task worker (accounts/tasks.py), never inside a request: tries and the first
+# wait between them (doubled each time).
+NEWSBLOG_MAIL_ATTEMPTS = env_int("NEWSBLOG_MAIL_ATTEMPTS", 5)
+NEWSBLOG_MAIL_RETRY_SECONDS = env_int("NEWSBLOG_MAIL_RETRY_SECONDS", 60)
+
+# Background tasks: Django's Tasks API (the django-tasks backport), stored in the database and run
+# by `manage.py db_worker` beside gunicorn.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Markdown editing in the admin renders through the site's own sanitising renderer.

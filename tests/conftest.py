@@ -12,6 +12,9 @@ def pytest_configure(config):
     }
     # Persistent connections from the live server's thread would block dropping the test database.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Background tasks run at once, inside the test, so their mail is in django.core.mail.outbox.
+    # Tests of the worker itself switch back to the database backend (tests/accounts/test_mail_tasks.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 @pytest.fixture(autouse=True)

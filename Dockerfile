@@ -22,5 +22,5 @@ RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-secret-key-never-used-at-run-tim
 USER newsblog
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
 CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_demo_content && exec gunicorn --config gunicorn.conf.py newsblog.wsgi"]

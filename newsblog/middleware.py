@@ -12,6 +12,18 @@ def is_database_outage(exc):
     return isinstance(exc, (OperationalError, InterfaceError))
 
 
+def caused_by_database_outage(exc):
+    """The exception, or one it was raised while handling, means the database is unreachable: a
+    session that could not be saved (Django reports it as a 400) is an outage like any other."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if is_database_outage(exc):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def unavailable_response():
     # Rendered without a request: the page must not touch the session, the user or the database.
     response = HttpResponse(render_to_string("503.html"), status=503)

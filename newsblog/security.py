@@ -3,7 +3,7 @@
 import ipaddress
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.http import Http404
 
 
 def permissions_policy_header(policy):
@@ -26,15 +26,16 @@ class PermissionsPolicyMiddleware:
 
 
 class RejectNulBytesMiddleware:
-    """A NUL byte in the URL path is never a real address; PostgreSQL would refuse it as a lookup value
-    (a 500), so it is a 400 before any view sees it."""
+    """A NUL byte in the URL path is never a real address: no page lives there, so it is a 404
+    before any view sees it (PostgreSQL would refuse it as a lookup value, a 500). A NUL byte in
+    a form field is a 400 from the form itself."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         if "\x00" in request.path:
-            raise SuspiciousOperation("NUL byte in the URL path")
+            raise Http404("There is no such page.")
         return self.get_response(request)
 
 

@@ -108,6 +108,13 @@ TEMPLATES = [
     },
 ]
 
+# Time limits for web requests (newsblog/wsgi.py marks a web process): a slow query, a locked
+# table or a hung server costs a reader a 503 within seconds, never a worker. Migrations, the task
+# worker and other commands run without them.
+WEB_PROCESS = env_bool("NEWSBLOG_WEB_PROCESS", False)
+DATABASE_STATEMENT_TIMEOUT = env_int("DATABASE_STATEMENT_TIMEOUT", 3) if WEB_PROCESS else 0
+DATABASE_LOCK_TIMEOUT = env_int("DATABASE_LOCK_TIMEOUT", 2)
+
 # Database: SQLite file for a zero-setup first run, DATABASE_URL (PostgreSQL) everywhere else.
 DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
 if DATABASE_URL:
@@ -119,10 +126,24 @@ if DATABASE_URL:
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # Fail fast when the server is gone: a reader gets a 503 in seconds, never a hang.
-        DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
-            "DATABASE_CONNECT_TIMEOUT", 3
+        # Django's backend, connecting with a client that stops waiting on a hung server (newsblog/db).
+        DATABASES["default"]["ENGINE"] = "newsblog.db"
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {
+                # Fail fast when the server is gone: a reader gets a 503 in seconds, never a hang.
+                "connect_timeout": env_int("DATABASE_CONNECT_TIMEOUT", 2),
+                # A dead peer or a cut network is noticed on a connection that is already open.
+                "keepalives": 1,
+                "keepalives_idle": 30,
+                "keepalives_interval": 10,
+                "keepalives_count": 3,
+                "tcp_user_timeout": 10_000,
+            }
         )
+        if WEB_PROCESS and DATABASE_STATEMENT_TIMEOUT:
+            statement, lock = DATABASE_STATEMENT_TIMEOUT * 1000, DATABASE_LOCK_TIMEOUT * 1000
+            limits = f"-c statement_timeout={statement} -c lock_timeout={lock}"
+            DATABASES["default"]["OPTIONS"]["options"] = limits
 else:
     DATABASES = {
         "default": {

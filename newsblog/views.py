@@ -6,22 +6,44 @@ from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 from django.views.static import serve as static_serve
 
-from newsblog.middleware import RETRY_AFTER_SECONDS, is_database_outage, unavailable_response
+from newsblog.db.base import wait_limit
+from newsblog.middleware import (
+    RETRY_AFTER_SECONDS,
+    caused_by_database_outage,
+    is_database_outage,
+    unavailable_response,
+)
+
+# Connecting may take the whole connect timeout (2 s); each answer after that at most this long.
+READY_WAIT_SECONDS = 1.0
 
 
 @never_cache
 @require_GET
-def healthz(request):
-    """Readiness: the database answers and no migration is pending (at most two queries)."""
+def livez(request):
+    """Liveness: this process answers. Touches nothing outside it, so a database or Redis outage
+    never makes an orchestrator restart healthy app processes."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request):
+    """Readiness: a fresh connection to the database answers within about 2 s and no migration is
+    pending (at most two queries). Also served at /healthz for existing monitors."""
     connection = connections[DEFAULT_DB_ALIAS]
+    if not connection.in_atomic_block:
+        connection.close()  # ask the server now, not a connection that may be stuck from before
     try:
-        connection.ensure_connection()
-        executor = MigrationExecutor(connection)
-        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        with wait_limit(READY_WAIT_SECONDS):
+            connection.ensure_connection()
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     except Exception as exc:  # noqa: BLE001 - any failure here means "not ready"
         reason = "database unavailable" if is_database_outage(exc) else "database check failed"
         return not_ready(reason)
@@ -36,10 +58,17 @@ def not_ready(reason):
     return response
 
 
+def bad_request(request, exception):
+    """handler400: a request refused because its session could not be saved while the database was
+    unreachable is a 503 like every other request then; anything else the site's 400 page."""
+    if caused_by_database_outage(exception):
+        return unavailable_response()
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request):
     """handler500: a lost database is a 503 with Retry-After, anything else the site's 500 page."""
-    exc = sys.exc_info()[1]
-    if exc is not None and is_database_outage(exc):
+    if caused_by_database_outage(sys.exc_info()[1]):
         return unavailable_response()
     # No request context: the context processors could hit the failing database again.
     return HttpResponseServerError(loader.render_to_string("500.html"))

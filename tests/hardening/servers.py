@@ -83,6 +83,23 @@ class ThrowawayCluster:
     def stop(self):
         self._run(pg_binary("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop", check=False)
 
+    def processes(self):
+        """The postmaster and every backend of this cluster (never the shared server's)."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(
+            ["ps", "-o", "pid=", "--ppid", str(postmaster)], capture_output=True, text=True, check=False
+        )
+        return [postmaster, *(int(pid) for pid in children.stdout.split())]
+
+    def freeze(self):
+        """Hang the server: every process stopped, sockets still open (the kernel keeps answering)."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self):
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
+
     def create_database(self, name, template=None):
         options = ["-T", template] if template else []
         self._run(

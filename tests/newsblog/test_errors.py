@@ -69,3 +69,38 @@ def test_media_files_cannot_run_script(client, settings, tmp_path):
     assert "sandbox" in response["Content-Security-Policy"]
     # Path traversal is refused as a bad request, never served.
     assert client.get("/media/../settings.py").status_code == 400
+
+
+def test_a_session_that_cannot_be_saved_during_an_outage_is_a_503_not_a_400(client, monkeypatch):
+    """A login posted as the database stops: Django reports the failed session save as a 400."""
+    from django.contrib.sessions.models import Session
+
+    from tests.factories import make_user
+
+    make_user(username="reader", password="a sturdy passphrase 42")
+    client.get("/accounts/login/")
+    real_save = Session.save
+
+    def refuse(self, *args, **kwargs):
+        if kwargs.get("force_update"):  # the new session row is made, then the database is gone
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Session, "save", refuse)
+    response = client.post("/accounts/login/", {"username": "reader", "password": "a sturdy passphrase 42"})
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()
+
+
+def test_a_session_interrupted_for_another_reason_is_still_a_400(rf):
+    from django.contrib.sessions.exceptions import SessionInterrupted
+
+    from newsblog.views import bad_request
+
+    response = bad_request(rf.get("/"), SessionInterrupted("deleted by a concurrent logout"))
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", ["/articles/%00/", "/authors/%00x/", "/%00", "/search/%00/"])
+def test_a_nul_byte_in_the_path_is_no_page_at_all(client, path):
+    assert client.get(path).status_code == 404

@@ -3,6 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -50,7 +52,32 @@ def test_database_url_selects_postgresql_with_a_short_connect_timeout():
         "print(d['ENGINE'], d['OPTIONS']['connect_timeout'], d['CONN_HEALTH_CHECKS'], d['CONN_MAX_AGE'])",
         DATABASE_URL="postgres://u:p@db.example:5432/x",
     )
-    assert printed == ["django.db.backends.postgresql", "3", "True", "60"]
+    assert printed == ["newsblog.db", "2", "True", "60"]
+
+
+@pytest.mark.parametrize(
+    ("web", "expected"),
+    [("1", ["-c", "statement_timeout=3000", "-c", "lock_timeout=2000"]), ("0", ["none"])],
+)
+def test_only_web_processes_get_statement_and_lock_timeouts(web, expected):
+    printed = print_settings(
+        "print(settings.DATABASES['default']['OPTIONS'].get('options', 'none'))",
+        DATABASE_URL="postgres://u:p@db.example:5432/x",
+        NEWSBLOG_WEB_PROCESS=web,
+    )
+    assert printed == expected
+
+
+def test_the_wsgi_application_is_a_web_process_and_manage_py_is_not():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "NEWSBLOG_"))}
+    show = "from django.conf import settings; print(settings.DATABASE_STATEMENT_TIMEOUT)"
+    code = f"import newsblog.wsgi; {show}"
+    web = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", show],
+        cwd=ROOT, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    assert (web.stdout.split(), shell.stdout.split()) == (["3"], ["0"])
 
 
 def test_redis_url_selects_the_shared_cache_and_cached_sessions():

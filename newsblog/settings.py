@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "comments",
+    # The project itself (top floor): the data commands that compose the apps.
+    "newsblog",
 ]
 
 MIDDLEWARE = [

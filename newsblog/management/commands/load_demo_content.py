@@ -202,7 +202,8 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username=None, **options):
-        author, password = self.ensure_staff(username)
+        username, password = self.ensure_staff(username)
+        author = get_user_model().objects.get(username__iexact=username)
         categories = {}
         for name, slug, description in CATEGORIES:
             categories[slug], _ = Category.objects.get_or_create(
@@ -232,34 +233,30 @@ class Command(BaseCommand):
             article.save()
             created += 1
         self.stdout.write(f"Demo content: {created} new article(s), {Article.objects.count()} in total.")
-        self.stdout.write(
-            self.style.SUCCESS(f"Staff login: {author.username} / {password}  (admin: /admin/)")
-        )
+        if password:
+            self.stdout.write(
+                self.style.SUCCESS(f"Staff login: {author.username} / {password}  (admin: /admin/)")
+            )
+            self.stdout.write("Note the password now: it is not shown again.")
+        else:
+            self.stdout.write(
+                f"Staff login: {author.username} (account unchanged; forgot the password? "
+                f"run: .venv/bin/python manage.py changepassword {author.username})"
+            )
 
     def ensure_staff(self, username):
+        """The staff account, created once. A re-run never touches an existing account, so a
+        password changed since stays changed; the password is printed when it is made and stored
+        nowhere but as Django's hash."""
         User = get_user_model()
         username = username or os.environ.get("NEWSBLOG_ADMIN_USERNAME") or "editor"
-        password = os.environ.get("NEWSBLOG_ADMIN_PASSWORD")
-        credentials = Path(settings.BASE_DIR) / ".admin-password"
-        user, created = User.objects.get_or_create(
-            username=username,
-            defaults={
-                "display_name": "The Editor",
-                "email": f"{username}@example.org",
-                "is_staff": True,
-                "is_superuser": True,
-            },
+        stale = Path(settings.BASE_DIR) / ".admin-password"
+        if stale.exists():  # written in clear by earlier versions of this command
+            stale.unlink()
+        if User.objects.filter(username__iexact=username).exists():
+            return username, None
+        password = os.environ.get("NEWSBLOG_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        User.objects.create_superuser(
+            username=username, email=f"{username}@example.org", password=password, display_name="The Editor"
         )
-        if not password:
-            if created or not credentials.exists():
-                password = secrets.token_urlsafe(12)
-            else:
-                password = credentials.read_text().strip()
-        if created or not user.check_password(password):
-            user.set_password(password)
-            user.is_staff = True
-            user.save()
-        if not os.environ.get("NEWSBLOG_ADMIN_PASSWORD"):
-            credentials.write_text(password + "\n")
-            credentials.chmod(0o600)
-        return user, password
+        return username, password

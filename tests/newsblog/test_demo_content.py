@@ -1,0 +1,71 @@
+"""`make run` loads the demo content every time: the staff account is made once and never changed."""
+
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from articles.models import Article
+
+pytestmark = pytest.mark.django_db
+
+
+def load():
+    out = StringIO()
+    call_command("load_demo_content", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _environment(monkeypatch, settings, tmp_path):
+    monkeypatch.delenv("NEWSBLOG_ADMIN_PASSWORD", raising=False)
+    monkeypatch.delenv("NEWSBLOG_ADMIN_USERNAME", raising=False)
+    settings.BASE_DIR = tmp_path
+
+
+def can_log_in(password):
+    editor = get_user_model().objects.get(username="editor")
+    return editor.is_staff and editor.is_active and editor.check_password(password)
+
+
+def printed_password(output):
+    match = re.search(r"Staff login: editor / (\S+)", output)
+    return match.group(1) if match else None
+
+
+def test_first_run_makes_the_staff_account_and_prints_its_password_once():
+    output = load()
+    password = printed_password(output)
+    assert password and "not shown again" in output
+    assert can_log_in(password)
+    assert Article.objects.filter(status=Article.Status.PUBLISHED).exists()
+
+
+def test_a_rerun_never_changes_the_account_or_shows_a_password(settings):
+    first = printed_password(load())
+    editor = get_user_model().objects.get(username="editor")
+    editor.set_password("my own passphrase 2026")
+    editor.save()
+    articles = Article.objects.count()
+    output = load()
+    assert printed_password(output) is None and first not in output
+    assert "account unchanged" in output and "changepassword editor" in output
+    assert can_log_in("my own passphrase 2026")
+    assert not can_log_in(first)
+    assert Article.objects.count() == articles
+    assert not (settings.BASE_DIR / ".admin-password").exists()  # no password written in clear
+
+
+def test_a_password_file_left_by_an_older_version_is_removed(settings):
+    stale = settings.BASE_DIR / ".admin-password"
+    stale.write_text("old-secret\n")
+    load()
+    assert not stale.exists()
+
+
+def test_the_password_can_be_chosen_for_a_new_account(monkeypatch):
+    monkeypatch.setenv("NEWSBLOG_ADMIN_PASSWORD", "chosen-passphrase-77")
+    assert printed_password(load()) == "chosen-passphrase-77"
+    assert can_log_in("chosen-passphrase-77")

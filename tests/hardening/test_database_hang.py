@@ -71,7 +71,8 @@ def assert_served_without_the_database(server, pages, stylesheet):
 def assert_503_in_time(server, paths):
     # Two at a time, so both workers meet the fault, each with the connection it already holds.
     with ThreadPoolExecutor(2) as pool:
-        for path, (status, headers, body, elapsed) in zip(paths, pool.map(lambda p: timed(server, p), paths)):
+        answers = pool.map(lambda path: timed(server, path), paths)
+        for path, (status, headers, body, elapsed) in zip(paths, answers, strict=True):
             assert status == 503, (path, status, body[:300])
             assert (headers["Retry-After"] or "").isdigit(), path
             assert elapsed < OUTAGE_ANSWER_SECONDS, (path, elapsed)

@@ -8,6 +8,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/data/media
 
 WORKDIR /app
+# pg_dump and pg_restore for `manage.py backup` / `restore` (Debian bookworm: PostgreSQL 15 client,
+# matching the compose database).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 

@@ -18,7 +18,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
 RUN useradd --system --uid 1000 --home /app newsblog \
-    && mkdir -p /data/media \
+    && mkdir -p /data/media /data/backups \
     && chown -R newsblog /data /app
 # collectstatic needs settings but no database; the build-time key is never used at run time.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-secret-key-never-used-at-run-time-000 \

@@ -1,0 +1,191 @@
+"""Two app hosts, one site: two gunicorn instances on different ports share one PostgreSQL, one
+Redis and one media folder, as two machines behind a load balancer would. Whatever a reader does on
+one host holds on the other, on the very next request."""
+
+import http.client
+import itertools
+import os
+import re
+import uuid
+from http.cookies import SimpleCookie
+from io import BytesIO
+from urllib.parse import urlencode
+
+import pytest
+import redis
+from PIL import Image
+
+from tests.hardening.conftest import TEMPLATE_DB
+from tests.hardening.servers import Gunicorn, manage, production_env
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+PASSWORD = "a sturdy passphrase 42"
+
+STAFF_AND_READERS = """
+from tests.factories import make_article, make_user
+make_user(username="desk", password="{password}", is_staff=True, is_superuser=True)
+for name in ("reader", "commenter", "hasty", "target"):
+    make_user(username=name, password="{password}")
+article = make_article(title="Two hosts", slug="two-hosts")
+print(article.category_id, article.author_id)
+"""
+
+
+class Reader:
+    """A browser behind the load balancer: its cookie jar goes from host to host, and the balancer
+    tells each host the reader's address (a documentation-range address, only ever a header)."""
+
+    addresses = itertools.count(1)
+
+    def __init__(self):
+        self.cookies = {}
+        self.address = f"192.0.2.{next(self.addresses)}"
+
+    def request(self, host, method, path, form=None, body=None, headers=None):
+        headers = {**(headers or {}), "X-Forwarded-For": self.address}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=20)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    if morsel["max-age"] == "0" or not morsel.value:
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return response.status, response.headers, response.read().decode(errors="replace")
+        finally:
+            connection.close()
+
+    def get(self, host, path):
+        return self.request(host, "GET", path)
+
+    def post_form(self, host, page, action=None, **fields):
+        """Open `page` on `host`, then post its form (with the CSRF token it carries) to `action`."""
+        status, _, html = self.get(host, page)
+        assert status == 200, (page, status)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        return self.request(host, "POST", action or page, form={"csrfmiddlewaretoken": token, **fields})
+
+    def log_in(self, host, username, password=PASSWORD):
+        return self.post_form(host, "/accounts/login/", username=username, password=password)
+
+
+@pytest.fixture(scope="module")
+def hosts(pg_cluster, collected_static, tmp_path_factory):
+    """Started once for this module: each test uses its own users and pages."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    env = production_env(
+        pg_cluster.create_database("two_hosts", template=TEMPLATE_DB),
+        REDIS_URL=REDIS_URL,
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("shared-media")),  # one folder, as a shared volume would be
+        DJANGO_PROXY_COUNT="1",  # behind one load balancer
+    )
+    ids = manage("shell", "-c", STAFF_AND_READERS.format(password=PASSWORD), env=env).stdout.split()
+    first, second = Gunicorn(env, workers=1).start(), Gunicorn(env, workers=1).start()
+    yield first, second, {"category": ids[-2], "author": ids[-1]}
+    first.stop()
+    second.stop()
+    client.flushdb()
+
+
+def test_a_session_made_on_one_host_works_on_the_other(hosts):
+    first, second, _ = hosts
+    reader = Reader()
+    assert reader.log_in(first, "reader")[0] == 302
+    status, _, html = reader.get(second, "/accounts/profile/")
+    assert status == 200 and 'value="reader"' in html or "reader" in html
+    assert reader.post_form(second, "/accounts/profile/", action="/accounts/logout/")[0] == 302
+    assert reader.get(first, "/accounts/profile/")[0] == 302  # logged out everywhere
+
+
+def test_a_comment_posted_through_one_host_shows_on_the_other(hosts):
+    first, second, _ = hosts
+    anonymous = Reader()
+    assert "Not yet said" not in anonymous.get(second, "/articles/two-hosts/")[2]  # now cached there
+    reader = Reader()
+    reader.log_in(first, "commenter")
+    status, _, _ = reader.post_form(
+        first, "/articles/two-hosts/", action="/articles/two-hosts/comments/", body="Not yet said", parent=""
+    )
+    assert status == 302
+    assert "Not yet said" in anonymous.get(second, "/articles/two-hosts/")[2]
+
+
+def test_the_comment_rate_limit_holds_across_hosts(hosts):
+    first, second, _ = hosts
+    reader = Reader()
+    reader.log_in(first, "hasty")
+    page, action = "/articles/two-hosts/", "/articles/two-hosts/comments/"
+    assert reader.post_form(first, page, action=action, body="First thought", parent="")[0] == 302
+    status, _, html = reader.post_form(second, page, action=action, body="Second thought", parent="")
+    assert status == 429 and "too fast" in html
+
+
+def test_a_login_lockout_holds_across_hosts(hosts):
+    first, second, _ = hosts
+    attacker = Reader()
+    for attempt in range(5):
+        host = (first, second)[attempt % 2]
+        assert attacker.log_in(host, "target", password=f"guess {attempt}")[0] in (200, 400, 429)
+    for host in (first, second):
+        status, _, _ = Reader().log_in(host, "target")  # the right password, from anyone, anywhere
+        assert status == 429
+
+
+def test_an_article_published_on_one_host_is_in_the_others_feed_and_sitemap(hosts):
+    first, second, ids = hosts
+    anonymous = Reader()
+    for path in ("/feed/", "/sitemap.xml", "/"):
+        assert "fresh-from-the-desk" not in anonymous.get(second, path)[2]  # cached on the second host
+    desk = Reader()
+    desk.log_in(first, "desk")
+    status, _, html = desk.post_form(
+        first, "/admin/articles/article/add/",
+        title="Fresh from the desk", slug="fresh-from-the-desk", author=ids["author"],
+        category=ids["category"], summary="A new piece", body="Published on the first host.",
+        lead_image_alt="", lead_image_caption="", lead_image_credit="", status="published",
+        published_at_0="", published_at_1="", comments_enabled="on", comments_close_after_days="",
+    )  # fmt: skip
+    assert status == 302, html[:2000]
+    for path in ("/feed/", "/sitemap.xml", "/"):
+        assert "fresh-from-the-desk" in anonymous.get(second, path)[2], path
+
+
+def test_media_uploaded_through_one_host_is_served_by_both(hosts):
+    first, second, _ = hosts
+    desk = Reader()
+    desk.log_in(first, "desk")
+    _, _, page = desk.get(first, "/admin/articles/article/add/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    image = BytesIO()
+    Image.new("RGB", (64, 48), "teal").save(image, "PNG")
+    boundary = uuid.uuid4().hex
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="desk.png"\r\n'
+            "Content-Type: image/png\r\n\r\n"
+        ).encode()
+        + image.getvalue()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    status, _, answer = desk.request(
+        first, "POST", "/markdownx/upload/", body=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}", "X-CSRFToken": token},
+    )  # fmt: skip
+    assert status == 200, answer
+    url = re.search(r"\((/media/[^)]+)\)", answer).group(1)
+    served = [Reader().get(host, url) for host in (first, second)]
+    assert [s[0] for s in served] == [200, 200]
+    assert served[0][2] == served[1][2]

@@ -4,6 +4,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from newsblog.metrics import DATABASE_UNAVAILABLE
+
 RETRY_AFTER_SECONDS = 30
 
 
@@ -26,6 +28,7 @@ def caused_by_database_outage(exc):
 
 def unavailable_response():
     # Rendered without a request: the page must not touch the session, the user or the database.
+    DATABASE_UNAVAILABLE.inc()
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

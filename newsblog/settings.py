@@ -3,12 +3,15 @@
 Every variable is listed in the README's configuration table.
 """
 
+import logging
 import os
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+
+from newsblog import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "django_prometheus",
     "accounts",
     "articles",
     "comments",
@@ -70,6 +74,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outside everything, so that pages answered from the cache (and 304s) are counted and timed too.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # First: every request is logged, cached pages and 304s included (newsblog/logs.py).
+    "django_structlog.middlewares.RequestMiddleware",
+    "newsblog.observability.RequestCostMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "newsblog.security.PermissionsPolicyMiddleware",
     "newsblog.security.RejectNulBytesMiddleware",
@@ -297,13 +307,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# Logs: one JSON object per line (`DJANGO_LOG_FORMAT=console` for people reading a terminal, the
+# default with DEBUG on); every request once, with its id, user, status, duration and query count.
+LOGGING = logs.configure(
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"),
+    json=os.environ.get("DJANGO_LOG_FORMAT", "console" if DEBUG else "json") == "json",
+)
+# Prometheus metrics at /metrics answer only these addresses (CIDR), as the trusted client address
+# (DJANGO_PROXY_COUNT) sees them; everyone else gets a 403.
+NEWSBLOG_METRICS_ALLOW = env_list("NEWSBLOG_METRICS_ALLOW", ["127.0.0.1/32", "::1/128"])
+DJANGO_STRUCTLOG_IP_LOGGING_ENABLED = False  # the trusted client address instead (observability.py)
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = True  # nginx sets X-Request-ID
+DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request: when it ends
 
 # Comments: at most one every COMMENTS_MIN_INTERVAL_SECONDS and COMMENTS_MAX_PER_HOUR an hour per user.
 COMMENTS_MIN_INTERVAL_SECONDS = env_int("COMMENTS_MIN_INTERVAL_SECONDS", 15)

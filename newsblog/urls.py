@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from articles import editor, sitemaps
-from newsblog import views
+from newsblog import metrics, views
 
 urlpatterns = [
     path("", include("articles.urls")),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("livez", views.livez, name="livez"),
     path("readyz", views.readyz, name="readyz"),
     path("healthz", views.readyz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("sitemap-news.xml", sitemaps.news_sitemap, name="sitemap-news"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),

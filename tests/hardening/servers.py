@@ -6,7 +6,9 @@ its own port, so a test may stop and start it at will.
 
 import glob
 import http.client
+import itertools
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -15,7 +17,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN_DIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
@@ -172,9 +176,11 @@ class Gunicorn:
         )
         return [int(pid) for pid in result.stdout.split()]
 
-    def output(self):
+    def output(self, limit=5000):
+        """The end of what gunicorn and the app wrote (all of it with limit=None)."""
         self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-5000:]
+        text = Path(self.log.name).read_text(errors="replace")
+        return text if limit is None else text[-limit:]
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -210,3 +216,51 @@ def seed(env, users=0):
 
     result = manage("shell", "-c", SEED.format(users=users), env=env)
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+PASSWORD = "a sturdy passphrase 42"
+
+
+class Reader:
+    """A browser behind the load balancer: its cookie jar goes from host to host, and the balancer
+    tells each host the reader's address (a documentation-range address, only ever a header)."""
+
+    addresses = itertools.count(1)
+
+    def __init__(self):
+        self.cookies = {}
+        self.address = f"192.0.2.{next(self.addresses)}"
+
+    def request(self, host, method, path, form=None, body=None, headers=None):
+        headers = {**(headers or {}), "X-Forwarded-For": self.address}
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=20)
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    if morsel["max-age"] == "0" or not morsel.value:
+                        self.cookies.pop(name, None)
+                    else:
+                        self.cookies[name] = morsel.value
+            return response.status, response.headers, response.read().decode(errors="replace")
+        finally:
+            connection.close()
+
+    def get(self, host, path):
+        return self.request(host, "GET", path)
+
+    def post_form(self, host, page, action=None, **fields):
+        """Open `page` on `host`, then post its form (with the CSRF token it carries) to `action`."""
+        status, _, html = self.get(host, page)
+        assert status == 200, (page, status)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        return self.request(host, "POST", action or page, form={"csrfmiddlewaretoken": token, **fields})
+
+    def log_in(self, host, username, password=PASSWORD):
+        return self.post_form(host, "/accounts/login/", username=username, password=password)

@@ -2,24 +2,19 @@
 Redis and one media folder, as two machines behind a load balancer would. Whatever a reader does on
 one host holds on the other, on the very next request."""
 
-import http.client
-import itertools
 import os
 import re
 import uuid
-from http.cookies import SimpleCookie
 from io import BytesIO
-from urllib.parse import urlencode
 
 import pytest
 import redis
 from PIL import Image
 
 from tests.hardening.conftest import TEMPLATE_DB
-from tests.hardening.servers import Gunicorn, manage, production_env
+from tests.hardening.servers import PASSWORD, Gunicorn, Reader, manage, production_env
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-PASSWORD = "a sturdy passphrase 42"
 
 STAFF_AND_READERS = """
 from tests.factories import make_article, make_user
@@ -29,51 +24,6 @@ for name in ("reader", "commenter", "hasty", "target"):
 article = make_article(title="Two hosts", slug="two-hosts")
 print(article.category_id, article.author_id)
 """
-
-
-class Reader:
-    """A browser behind the load balancer: its cookie jar goes from host to host, and the balancer
-    tells each host the reader's address (a documentation-range address, only ever a header)."""
-
-    addresses = itertools.count(1)
-
-    def __init__(self):
-        self.cookies = {}
-        self.address = f"192.0.2.{next(self.addresses)}"
-
-    def request(self, host, method, path, form=None, body=None, headers=None):
-        headers = {**(headers or {}), "X-Forwarded-For": self.address}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        if form is not None:
-            body = urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        connection = http.client.HTTPConnection("127.0.0.1", host.port, timeout=20)
-        try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    if morsel["max-age"] == "0" or not morsel.value:
-                        self.cookies.pop(name, None)
-                    else:
-                        self.cookies[name] = morsel.value
-            return response.status, response.headers, response.read().decode(errors="replace")
-        finally:
-            connection.close()
-
-    def get(self, host, path):
-        return self.request(host, "GET", path)
-
-    def post_form(self, host, page, action=None, **fields):
-        """Open `page` on `host`, then post its form (with the CSRF token it carries) to `action`."""
-        status, _, html = self.get(host, page)
-        assert status == 200, (page, status)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
-        return self.request(host, "POST", action or page, form={"csrfmiddlewaretoken": token, **fields})
-
-    def log_in(self, host, username, password=PASSWORD):
-        return self.post_form(host, "/accounts/login/", username=username, password=password)
 
 
 @pytest.fixture(scope="module")

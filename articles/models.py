@@ -187,7 +187,10 @@ class Article(models.Model):
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
         if not self.lead_image:
             self.lead_image_renditions = []
-        image = self.lead_image  # a new file is cleaned and written (renditions too) as the row is saved
+        image = self.lead_image
+        if image and not image._committed:
+            # Cleaned and written with its renditions before any query, so a full disk spoils no transaction.
+            image.save(image.name, image.file, save=False)
         try:
             super().save(*args, **kwargs)
         except BaseException:

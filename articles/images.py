@@ -203,10 +203,12 @@ def store_image(uploaded, *, storage, name_for, renditions=True):
     )
 
 
-def is_clean(storage, name):
-    """True if a stored file has a server-made name and carries nothing but pixels."""
-    if not SERVER_NAME.fullmatch(PurePosixPath(name).name):
-        return False
+def has_server_name(name):
+    return bool(SERVER_NAME.fullmatch(PurePosixPath(name).name))
+
+
+def carries_only_pixels(storage, name):
+    """True if a stored image has no EXIF, XMP, IPTC, ICC profile, comment or text chunk."""
     try:
         with storage.open(name) as stored, Image.open(stored) as image:
             return (
@@ -216,6 +218,11 @@ def is_clean(storage, name):
             )
     except (OSError, UnidentifiedImageError, ValueError):
         return False
+
+
+def is_clean(storage, name):
+    """True if a stored file has a name the server made and carries nothing but pixels."""
+    return has_server_name(name) and carries_only_pixels(storage, name)
 
 
 class CleanImageFieldFile(ImageFieldFile):

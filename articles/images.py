@@ -67,6 +67,9 @@ def decode_image(uploaded):
             raise ValidationError(ACCEPTED)
         if image.width > max_side or image.height > max_side:
             raise ValidationError(f"The image is larger than {max_side}×{max_side} pixels.")
+        # Every frame is decoded: an animation may hold no more pixels than one image of the largest size.
+        if getattr(image, "n_frames", 1) * image.width * image.height > max_side * max_side:
+            raise ValidationError(f"The animation is too long for its size ({image.n_frames} frames).")
         image.load()
     except ValidationError:
         raise

@@ -443,3 +443,13 @@ def test_animated_gif_keeps_its_frames_but_not_its_comment(staff_client):
             image.seek(index)
             seen.append((image.info["duration"], image.convert("RGB").getpixel((5, 5))))
     assert seen == [(100, (255, 0, 0)), (200, (0, 255, 0)), (300, (0, 0, 255))]
+
+
+def test_upload_refuses_an_animation_too_long_for_its_size(staff_client, settings):
+    settings.NEWSBLOG_IMAGE_MAX_PIXELS = 100  # at most 100×100 pixels in all frames together
+    frames = [Image.new("RGB", (60, 40), (n * 40, 0, 0)) for n in range(5)]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    response = upload(staff_client, SimpleUploadedFile("long.gif", buffer.getvalue()))
+    assert response.status_code == 400
+    assert response.json()["image"] == ["The animation is too long for its size (5 frames)."]

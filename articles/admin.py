@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from markdownx.admin import MarkdownxModelAdmin
 
-from articles.images import sanitised_file
+from articles.images import ImageStorageError, decode_image
 from articles.models import MAX_BULLETS, Article, Category
 
 
@@ -25,13 +26,22 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean_lead_image(self):
         image = self.cleaned_data.get("lead_image")
-        if image and not getattr(image, "_committed", True):
-            try:
-                clean_file, _decoded = sanitised_file(image, prefix="")
-            except ValidationError as exc:
-                raise ValidationError(exc.messages) from exc
-            return clean_file
+        if isinstance(image, UploadedFile):
+            decode_image(image)  # size, dimensions and format: a clear message before anything is written
         return image
+
+    def full_clean(self):
+        super().full_clean()
+        # Write a new image while the editor can still be told it failed (disk full, read-only); the
+        # article's save then only points its row at the stored files.
+        image = self.instance.lead_image if self.is_bound and not self.errors else None
+        if image and not image._committed:
+            try:
+                image.save(image.name, image.file, save=False)
+            except ValidationError as exc:
+                self.add_error("lead_image", exc)
+            except ImageStorageError as exc:
+                self.add_error("lead_image", exc.message)
 
 
 @admin.register(Category)

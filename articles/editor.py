@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
-from articles.images import sanitised_file
+from articles.images import ImageStorageError, store_image
 from articles.markdown import render_markdown
 
 UPLOAD_PREFIX = "markdownx/"
@@ -45,8 +45,15 @@ def upload(request):
     if uploaded is None:
         return JsonResponse({"image": ["Choose an image to upload."]}, status=400)
     try:
-        clean_file, _image = sanitised_file(uploaded, prefix=UPLOAD_PREFIX)
+        stored = store_image(
+            uploaded,
+            storage=default_storage,
+            name_for=lambda filename: UPLOAD_PREFIX + filename,
+            renditions=False,
+        )
     except ValidationError as exc:
         return JsonResponse({"image": exc.messages}, status=400)
-    name = default_storage.save(clean_file.name, clean_file)
-    return JsonResponse({"image_code": f"![]({default_storage.url(name)})"})
+    except ImageStorageError as exc:
+        # 507 Insufficient Storage: the server, not the file, is at fault; nothing was kept.
+        return JsonResponse({"image": [exc.message]}, status=507)
+    return JsonResponse({"image_code": f"![]({default_storage.url(stored.name)})"})

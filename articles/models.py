@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
-from PIL import Image
 
-from articles.images import make_renditions
+from articles.images import CleanImageField
 from articles.markdown import render_markdown
 from newsblog.context_processors import NAV_CACHE_KEY
 
@@ -105,8 +104,13 @@ class Article(models.Model):
     )
     body = MarkdownxField(help_text="Markdown. The preview shows exactly what readers will see.")
     body_html = models.TextField(editable=False, blank=True)
-    lead_image = models.ImageField(
-        upload_to="articles/", blank=True, width_field="lead_image_width", height_field="lead_image_height"
+    # Stored cleaned (no EXIF/GPS/XMP/IPTC/ICC, a random name) with WebP renditions, by every save path.
+    lead_image = CleanImageField(
+        upload_to="articles/",
+        blank=True,
+        width_field="lead_image_width",
+        height_field="lead_image_height",
+        renditions_field="lead_image_renditions",
     )
     lead_image_width = models.PositiveIntegerField(null=True, blank=True, editable=False)
     lead_image_height = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -181,15 +185,20 @@ class Article(models.Model):
         self.body_html = render_markdown(self.body)
         words = len(re.findall(r"\w+", strip_tags(self.body_html)))
         self.reading_time = max(1, math.ceil(words / WORDS_PER_MINUTE))
-        new_image = bool(self.lead_image) and not self.lead_image._committed
         if not self.lead_image:
             self.lead_image_renditions = []
-        super().save(*args, **kwargs)
-        if new_image:
-            self.lead_image.open()
-            with Image.open(self.lead_image) as image:
-                self.lead_image_renditions = make_renditions(image, self.lead_image.name)
-            Article.objects.filter(pk=self.pk).update(lead_image_renditions=self.lead_image_renditions)
+        image = self.lead_image
+        if image and not image._committed:
+            # Cleaned and written with its renditions before any query, so a full disk spoils no transaction.
+            image.save(image.name, image.file, save=False)
+        try:
+            super().save(*args, **kwargs)
+        except BaseException:
+            if image:
+                image.discard_unsaved()  # no row points at them: don't leave them on disk
+            raise
+        if image:
+            image.mark_saved()
         self.update_search_vector(using=kwargs.get("using") or self._state.db)
 
     def update_search_vector(self, using=None):

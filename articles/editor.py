@@ -12,7 +12,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
 from articles.images import ImageStorageError, store_image
-from articles.markdown import render_markdown
+from articles.markdown import BODY_MAX_LENGTH, MarkdownTooComplex, render_markdown
 
 UPLOAD_PREFIX = "markdownx/"
 
@@ -33,7 +33,19 @@ def markdownify(request):
     content = request.POST.get("content")
     if content is None:
         return HttpResponseBadRequest("Send the Markdown to preview in the 'content' field.")
-    response = HttpResponse(render_markdown(content))
+    # The editor's script shows any answer in the preview pane, so refusals are plain sentences.
+    if len(content) > BODY_MAX_LENGTH:
+        return HttpResponse(
+            f"Too long to preview: the body has {len(content):,} characters; "
+            f"the limit is {BODY_MAX_LENGTH:,}.",
+            status=413,
+            content_type="text/plain; charset=utf-8",
+        )
+    try:
+        html = render_markdown(content)
+    except MarkdownTooComplex as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    response = HttpResponse(html)
     response["Cache-Control"] = "private, no-store"
     return response
 

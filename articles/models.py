@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import connections, models
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
@@ -14,7 +15,7 @@ from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
 
 from articles.images import CleanImageField
-from articles.markdown import render_markdown
+from articles.markdown import BODY_MAX_LENGTH, render_markdown, validate_markdown
 from newsblog.context_processors import NAV_CACHE_KEY
 
 MAX_BULLETS = 7
@@ -102,7 +103,22 @@ class Article(models.Model):
             f"One point per line: 1 to {MAX_BULLETS} points, each at most {MAX_BULLET_LENGTH} characters."
         ),
     )
-    body = MarkdownxField(help_text="Markdown. The preview shows exactly what readers will see.")
+    body = MarkdownxField(
+        help_text=(
+            f"Markdown, up to {BODY_MAX_LENGTH:,} characters. "
+            "The preview shows exactly what readers will see."
+        ),
+        validators=[
+            MaxLengthValidator(
+                BODY_MAX_LENGTH,
+                message=(
+                    f"Keep the body to {BODY_MAX_LENGTH:,} characters at most (it has %(show_value)s): "
+                    "split a longer piece into several articles."
+                ),
+            ),
+            validate_markdown,
+        ],
+    )
     body_html = models.TextField(editable=False, blank=True)
     # Stored cleaned (no EXIF/GPS/XMP/IPTC/ICC, a random name) with WebP renditions, by every save path.
     lead_image = CleanImageField(

@@ -1,3 +1,6 @@
+import importlib
+from types import SimpleNamespace
+
 import pytest
 
 from articles.markdown import BODY_MAX_LENGTH, MAX_NESTING, MarkdownTooComplex, render_markdown
@@ -177,3 +180,26 @@ def test_preview_renders_the_bracket_body_that_timed_out_workers(staff_client):
     response = staff_client.post("/markdownx/markdownify/", {"content": content})
     assert response.status_code == 200
     assert response.content.decode().startswith("<p>[[[")
+
+
+@pytest.mark.django_db
+def test_migration_renders_stored_bodies_again_and_keeps_what_it_would_refuse():
+    from django.apps import apps
+    from django.db import connection
+
+    render_again = importlib.import_module("articles.migrations.0006_body_limit").render_again
+    author, category = make_staff(), make_category()
+    fresh = Article(title="A", slug="a", author=author, category=category, summary="One.", body="~~old~~")
+    # Saved before the limit existed (bulk_create skips save(), which would refuse to render it).
+    deep = Article(title="B", slug="b", author=author, category=category, summary="One.", body="> " * 100)
+    fresh.save()
+    Article.objects.bulk_create([deep])
+    Article.objects.update(body_html="<p>from the old renderer</p>")
+    modified_at = dict(Article.objects.values_list("pk", "modified_at"))
+
+    render_again(apps, SimpleNamespace(connection=connection))
+
+    fresh.refresh_from_db()
+    assert fresh.body_html == "<p><del>old</del></p>\n"
+    assert Article.objects.get(slug="b").body_html == "<p>from the old renderer</p>"
+    assert dict(Article.objects.values_list("pk", "modified_at")) == modified_at

@@ -97,6 +97,28 @@ def test_markdown_renders_no_script_whatever_the_input(text):
     assert {tag for tag, _ in Elements(html).tags} <= ALLOWED_TAGS
 
 
+# Raw HTML that makes an HTML parser copy open formatting elements into every later paragraph, nest
+# deep, or read a tag differently from a naive scanner.
+TREE_PIECES = [
+    "<b title=1>", "<b title=2>", "<i class=x>", "<a href='/x'>", "</b>", "</i>", "</a>", "<p>", "</p>",
+    "<div>", "</div>", "<table>", "<td>", "</table>", "<sub>", "</sub>", "<br>", "<b/>", "<!-->",
+    "<!-- x -->", "--!>", '<a title="a>b">', "<a title='</a>'>", "<script>", "</script>", "\n\n", "> ",
+    "- ", "x", "*", "[", "](",
+]  # fmt: skip
+tree_text = st.lists(st.sampled_from(TREE_PIECES), max_size=40).map("".join)
+
+
+@FAST
+@given(tree_text)
+@example("<p>" + "".join(f"<b title={i}>" for i in range(40)) + "<p>x" * 40)
+def test_markdown_output_grows_at_most_linearly_with_its_input(text):
+    html = render_markdown(text)
+    assert_no_script(html)
+    assert {tag for tag, _ in Elements(html).tags} <= ALLOWED_TAGS
+    # Misnested formatting elements reopened in every paragraph would multiply the output.
+    assert len(html) <= 12 * len(text) + 100, html
+
+
 @FAST
 @given(hostile_text)
 @example("see http://a.example/?q=<script>alert(1)</script>")

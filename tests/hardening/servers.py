@@ -134,11 +134,25 @@ def production_env(database_url, **overrides):
     )
 
 
-class Gunicorn:
-    """The real server, started the way `make run` does, on a free loopback port."""
+def http_request(port, method, path, body=None, headers=None, timeout=10, source=None):
+    """(status, headers, body bytes) over a fresh connection to 127.0.0.1:port; never follows
+    redirects. `source` is the local address to connect from (any 127.x.y.z works on loopback)."""
+    connection = http.client.HTTPConnection(
+        "127.0.0.1", port, timeout=timeout, source_address=(source, 0) if source else None
+    )
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
-    def __init__(self, env, workers=2):
-        self.port = free_port()
+
+class Gunicorn:
+    """The real server, started the way `make run` does, on a free loopback port (or `port`)."""
+
+    def __init__(self, env, workers=2, port=None):
+        self.port = port or free_port()
         self.env = {**env, "GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": str(workers)}
         self.log = tempfile.NamedTemporaryFile(prefix="newsblog-gunicorn-", suffix=".log", delete=False)
         self.process = None
@@ -162,13 +176,7 @@ class Gunicorn:
 
     def request(self, method, path, body=None, headers=None, timeout=10):
         """(status, headers, body bytes) over a fresh connection; never follows redirects."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            connection.request(method, path, body=body, headers=headers or {})
-            response = connection.getresponse()
-            return response.status, response.headers, response.read()
-        finally:
-            connection.close()
+        return http_request(self.port, method, path, body=body, headers=headers, timeout=timeout)
 
     def worker_pids(self):
         result = subprocess.run(
@@ -192,6 +200,109 @@ class Gunicorn:
                 self.process.wait()
         self.log.close()
         os.unlink(self.log.name)
+
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+NGINX_CONF = ROOT / "deploy" / "nginx" / "newsblog.conf"
+PLACEHOLDER = re.compile(r"\$\{(NEWSBLOG_[A-Z_]+)\}")
+
+
+def render_nginx_conf(values):
+    """deploy/nginx/newsblog.conf with its ${NEWSBLOG_...} placeholders filled in, as the nginx
+    image's envsubst step does; nginx's own $variables are left alone."""
+    text = NGINX_CONF.read_text()
+    missing = set(PLACEHOLDER.findall(text)) - set(values)
+    if missing:
+        raise KeyError(f"no value for {sorted(missing)} in {NGINX_CONF.name}")
+    return PLACEHOLDER.sub(lambda match: values[match.group(1)], text)
+
+
+# What the nginx image's /etc/nginx/nginx.conf provides around conf.d/, with every writable path in
+# our own folder. pid, error_log and `daemon off` come on the command line.
+NGINX_MAIN = """\
+{user}
+worker_processes {workers};
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    sendfile on;
+    client_body_temp_path {dir}/client_body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    include {dir}/newsblog.conf;
+}}
+"""
+
+
+class Nginx:
+    """Debian's nginx with the repository's deploy/nginx/newsblog.conf, as a process of our own on a
+    free loopback port (never the system service). `app_addresses` fills BLUE and GREEN."""
+
+    def __init__(self, app_addresses, static_root, media_root, workers=1):
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="newsblog-nginx-"))
+        self.dir.chmod(0o755)  # workers run as nobody when we are root
+        blue, green = app_addresses
+        self.values = {
+            "NEWSBLOG_LISTEN": f"127.0.0.1:{self.port}",
+            "NEWSBLOG_APP_BLUE": blue,
+            "NEWSBLOG_APP_GREEN": green,
+            "NEWSBLOG_STATIC_ROOT": str(static_root),
+            "NEWSBLOG_MEDIA_ROOT": str(media_root),
+            "NEWSBLOG_CACHE_DIR": str(self.dir / "cache"),
+        }
+        self.workers = workers
+        self.log = tempfile.NamedTemporaryFile(prefix="newsblog-nginx-", suffix=".log", delete=False)
+        self.process = None
+
+    def start(self, timeout=10):
+        (self.dir / "newsblog.conf").write_text(render_nginx_conf(self.values))
+        user = "user nobody nogroup;" if os.geteuid() == 0 else ""
+        main = NGINX_MAIN.format(user=user, workers=self.workers, dir=self.dir)
+        (self.dir / "nginx.conf").write_text(main)
+        command_line = f"daemon off; pid {self.dir}/nginx.pid; error_log {self.dir}/error.log info;"
+        self.process = subprocess.Popen(
+            [NGINX, "-p", str(self.dir), "-c", str(self.dir / "nginx.conf"), "-g", command_line],
+            stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited early:\n{self.output()}")
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return self
+            time.sleep(0.05)
+        raise RuntimeError(f"nginx did not start listening:\n{self.output()}")
+
+    def request(self, method, path, body=None, headers=None, timeout=10, source=None):
+        return http_request(
+            self.port, method, path, body=body, headers=headers, timeout=timeout, source=source
+        )
+
+    def output(self):
+        """The access log (nginx's stdout), then the error log."""
+        self.log.flush()
+        access = Path(self.log.name).read_text(errors="replace")
+        errors = (
+            (self.dir / "error.log").read_text(errors="replace") if (self.dir / "error.log").exists() else ""
+        )
+        return f"{access[-3000:]}\n--- error.log ---\n{errors[-3000:]}"
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+        os.unlink(self.log.name)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 SEED = """

@@ -1,0 +1,426 @@
+"""nginx in front of gunicorn, as production runs it: the repository's deploy/nginx/newsblog.conf on
+Debian's nginx, gunicorn with production settings behind it, a throwaway PostgreSQL cluster.
+
+nginx serves static and media files itself, refuses oversized bodies, tells the app who the client
+is, keeps anonymous reader pages for about a second (then revalidates them with a 304), never shares
+anything personal, keeps serving while slow clients hold connections open, and loses no request
+while the app is redeployed.
+"""
+
+import json
+import re
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.hardening.conftest import TEMPLATE_DB
+from tests.hardening.servers import NGINX, Gunicorn, Nginx, free_port, production_env, seed
+
+pytestmark = pytest.mark.skipif(
+    not Path(NGINX).exists(), reason="nginx is not installed: apt-get install -y nginx (CI installs it)"
+)
+
+SESSION_COOKIE = "__Host-sessionid"  # production settings
+CSRF_COOKIE = "__Host-csrftoken"
+MEDIA_FILES = {
+    "page.html": b"<!doctype html><script>alert(document.cookie)</script>",
+    "drawing.svg": b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>',
+    "image.jpg": b"<html><script>alert(4)</script></html>",
+}
+
+
+def readable_folder(prefix):
+    """A temporary folder nginx's workers can read (they run as nobody when the tests run as root)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    folder.chmod(0o755)
+    return folder
+
+
+class Site:
+    """gunicorn (production settings, DJANGO_PROXY_COUNT=1) with nginx in front of it."""
+
+    def __init__(self, database_url, static_root):
+        self.media = readable_folder("newsblog-media-")
+        (self.media / "articles").mkdir(mode=0o755)
+        for name, content in MEDIA_FILES.items():
+            (self.media / "articles" / name).write_bytes(content)
+            (self.media / "articles" / name).chmod(0o644)
+        self.env = production_env(database_url, DJANGO_PROXY_COUNT="1", MEDIA_ROOT=str(self.media))
+        self.data = seed(self.env, users=1)
+        self.app = Gunicorn(self.env, workers=2).start()
+        self.green_port = free_port()  # where a new release starts during a redeploy
+        addresses = [f"127.0.0.1:{self.app.port}", f"127.0.0.1:{self.green_port}"]
+        self.proxy = Nginx(addresses, static_root, self.media).start()
+        self.article = f"/articles/{self.data['slug']}/"
+        self.signed_in = {"Cookie": f"{SESSION_COOKIE}={self.data['sessions'][0]}"}
+
+    def get(self, path, **kwargs):
+        return self.proxy.request("GET", path, **kwargs)
+
+    def app_log(self, path, agent):
+        """gunicorn's access-log lines for `path` from requests carrying User-Agent `agent`."""
+        return [
+            line
+            for line in self.app.output(limit=None).splitlines()
+            if f" {path} HTTP/" in line and line.endswith(f'"{agent}"')
+        ]
+
+    def stop(self):
+        self.proxy.stop()
+        self.app.stop()
+        shutil.rmtree(self.media, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def site(pg_cluster, collected_static):
+    database = pg_cluster.create_database(f"t_nginx_{secrets.token_hex(4)}", template=TEMPLATE_DB)
+    site = Site(database, collected_static)
+    yield site
+    site.stop()
+
+
+def agent():
+    """A User-Agent of its own, to find one test's requests in gunicorn's access log."""
+    return f"test-{secrets.token_hex(6)}"
+
+
+def test_static_files_are_served_by_nginx_precompressed_and_cached_for_a_year(site, collected_static):
+    manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
+    original, hashed = next((name, url) for name, url in manifest.items() if name.endswith(".css"))
+    ua = agent()
+
+    status, headers, body = site.get(
+        f"/static/{hashed}", headers={"Accept-Encoding": "gzip", "User-Agent": ua}
+    )
+    assert status == 200
+    assert headers["Content-Encoding"] == "gzip"  # the .gz collectstatic wrote, sent as it is
+    assert body == (collected_static / f"{hashed}.gz").read_bytes()
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert headers["Vary"] == "Accept-Encoding"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Type"] == "text/css"
+
+    # A name without a content hash may change: cached for an hour, not a year.
+    status, headers, _ = site.get(f"/static/{original}", headers={"User-Agent": ua})
+    assert status == 200
+    assert headers["Cache-Control"] == "public, max-age=3600"
+    assert site.get("/static/missing.css", headers={"User-Agent": ua})[0] == 404
+    assert site.app_log(f"/static/{hashed}", ua) == []  # none of it reached gunicorn
+    assert site.app_log(f"/static/{original}", ua) == []
+
+
+@pytest.mark.parametrize("name", MEDIA_FILES)
+def test_uploaded_files_are_served_by_nginx_sandboxed_and_unsniffable(site, name):
+    ua = agent()
+    status, headers, body = site.get(f"/media/articles/{name}", headers={"User-Agent": ua})
+    assert status == 200
+    assert body == MEDIA_FILES[name]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert site.app_log(f"/media/articles/{name}", ua) == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/media/../../etc/passwd",
+        "/media/..%2f..%2fetc%2fpasswd",
+        "/media/articles/..%2f..%2f..%2fnewsblog%2fsettings.py",
+        "/media/articles/",
+        "/media/articles/missing.html",
+    ],
+)
+def test_traversal_and_missing_media_are_refused(site, path):
+    status, _, body = site.get(path)
+    assert 400 <= status < 500
+    assert b"root:" not in body
+    assert b"SECRET_KEY" not in body
+
+
+def test_a_body_over_the_upload_limit_is_refused_by_nginx_before_it_is_sent(site):
+    import http.client
+
+    ua = agent()
+    connection = http.client.HTTPConnection("127.0.0.1", site.proxy.port, timeout=10)
+    try:
+        # Only the headers: nginx answers from Content-Length, without waiting for 14 MB.
+        connection.putrequest("POST", "/markdownx/upload/")
+        connection.putheader("Content-Length", str(14 * 1024 * 1024))
+        connection.putheader("Content-Type", "multipart/form-data; boundary=x")
+        connection.putheader("User-Agent", ua)
+        connection.endheaders()
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        connection.close()
+    assert status == 413
+    assert b"too large" in body
+    assert b"nginx" not in body
+    assert site.app_log("/markdownx/upload/", ua) == []
+
+    # A body under the limit goes through to the app (which refuses it for its own reasons).
+    status, _, _ = site.proxy.request(
+        "POST", "/markdownx/upload/", body=b"x" * (12 * 1024 * 1024),
+        headers={"Content-Type": "application/octet-stream", "User-Agent": ua},
+    )  # fmt: skip
+    assert status in (400, 403)
+    assert len(site.app_log("/markdownx/upload/", ua)) == 1
+
+
+def login_form(site, source):
+    """(Cookie header, CSRF token) from the login page, fetched from local address `source`."""
+    status, headers, body = site.get("/accounts/login/", source=source)
+    assert status == 200
+    cookie = next(c for c in headers.get_all("Set-Cookie") if c.startswith(f"{CSRF_COOKIE}="))
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    return cookie.split(";", 1)[0], token
+
+
+def failed_login(site, source, username, forwarded_for):
+    cookie, token = login_form(site, source)
+    form = urllib.parse.urlencode({"username": username, "password": "wrong", "csrfmiddlewaretoken": token})
+    headers = {
+        "Cookie": cookie,
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Forwarded-For": forwarded_for,  # what a client writes itself: never believed
+    }
+    return site.proxy.request("POST", "/accounts/login/", body=form, headers=headers, source=source)[0]
+
+
+def test_login_throttling_counts_the_address_nginx_saw_not_the_one_a_client_claims(site):
+    # Failures from 127.0.0.2, each claiming another address and trying another account: the fifth
+    # locks 127.0.0.2 out (a form error is a 400, the lockout a 429).
+    statuses = [failed_login(site, "127.0.0.2", f"nobody-{n}", f"198.51.100.{n}") for n in range(6)]
+    assert statuses == [400, 400, 400, 400, 429, 429]
+    # Another reader, at another address behind the same nginx, is not locked out with them.
+    assert failed_login(site, "127.0.0.3", "nobody-6", "198.51.100.2") == 400
+
+
+def test_every_request_carries_a_request_id(site):
+    _, headers, _ = site.get(site.article)
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+    _, headers, _ = site.get(site.article, headers={"X-Request-ID": "trace-42"})
+    assert headers["X-Request-ID"] == "trace-42"
+    _, headers, _ = site.get(site.article, headers={"X-Request-ID": "<script>"})
+    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+
+
+def test_anonymous_page_is_kept_a_second_then_revalidated_with_a_304(site):
+    path, ua = "/?micro-cache", agent()
+    statuses = []
+    # Back-to-back requests: the first renders, the next are answered by nginx alone.
+    for _ in range(20):
+        status, headers, _ = site.get(path, headers={"User-Agent": ua})
+        assert status == 200
+        statuses.append(headers["X-Cache-Status"])
+        if statuses[-2:] == ["HIT", "HIT"]:
+            break
+    assert statuses[0] == "MISS"
+    assert "HIT" in statuses
+    renders = site.app_log(path, ua)
+    assert len(renders) < len(statuses)
+    assert all('" 200 ' in line for line in renders)
+
+    # Once the second is up, nginx asks the app whether the page changed: a 304, not a render.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and statuses[-1] != "REVALIDATED":
+        time.sleep(0.1)
+        status, headers, _ = site.get(path, headers={"User-Agent": ua})
+        assert status == 200
+        statuses.append(headers["X-Cache-Status"])
+    assert statuses[-1] == "REVALIDATED", statuses
+    lines = site.app_log(path, ua)
+    assert sum('" 200 ' in line for line in lines) == 1, lines
+    assert any('" 304 ' in line for line in lines), lines
+
+
+@pytest.mark.parametrize(
+    "cookie",
+    [
+        f"{SESSION_COOKIE}=SESSION",
+        "theme=dark; sessionid=SESSION",  # the development name
+        "messages=pending",  # a flash message waits
+    ],
+)
+def test_requests_with_a_session_or_a_message_always_reach_the_app(site, cookie):
+    cookie = cookie.replace("SESSION", site.data["sessions"][0])
+    ua = agent()
+    for _ in range(3):
+        status, headers, _ = site.get(site.article, headers={"Cookie": cookie, "User-Agent": ua})
+        assert status == 200
+        assert headers["X-Cache-Status"] == "BYPASS"
+    assert len(site.app_log(site.article, ua)) == 3
+
+
+def test_a_signed_in_page_is_never_shown_to_anyone_else(site):
+    path = site.article + "?signed-in-first"
+    status, headers, body = site.get(path, headers=site.signed_in)
+    assert status == 200
+    assert b'action="/accounts/logout/"' in body
+    assert "private" in headers["Cache-Control"]
+    status, headers, body = site.get(path)
+    assert status == 200
+    assert headers["X-Cache-Status"] == "MISS"
+    assert b'action="/accounts/logout/"' not in body
+
+
+def test_posts_and_pages_that_set_cookies_are_never_cached(site):
+    ua = agent()
+    for _ in range(2):
+        status, headers, _ = site.proxy.request("POST", "/search/", headers={"User-Agent": ua})
+        assert headers["X-Cache-Status"] in (None, "BYPASS")  # None: not even looked up
+    assert len(site.app_log("/search/", ua)) == 2
+    # The login page sets a CSRF cookie: each reader gets their own, never a copy of someone else's.
+    tokens = set()
+    for _ in range(2):
+        status, headers, _ = site.get("/accounts/login/", headers={"User-Agent": ua})
+        assert status == 200
+        assert headers["X-Cache-Status"] == "MISS"
+        tokens.add(headers["Set-Cookie"])
+    assert len(tokens) == 2
+    assert len(site.app_log("/accounts/login/", ua)) == 2
+
+
+def test_a_new_comment_reaches_anonymous_readers_through_nginx_within_a_second(site):
+    # The anonymous page is in nginx's cache...
+    site.get(site.article)
+    assert site.get(site.article)[1]["X-Cache-Status"] in ("HIT", "REVALIDATED", "UPDATING", "EXPIRED")
+
+    # ...when a signed-in reader comments, through nginx as well.
+    status, headers, body = site.get(site.article, headers=site.signed_in)
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+    csrf = next(c for c in headers.get_all("Set-Cookie") if c.startswith(f"{CSRF_COOKIE}="))
+    words = f"fresh words {secrets.token_hex(4)}"
+    status, _, _ = site.proxy.request(
+        "POST", f"{site.article}comments/",
+        body=urllib.parse.urlencode({"body": words, "csrfmiddlewaretoken": token}),
+        headers={
+            "Cookie": f"{site.signed_in['Cookie']}; {csrf.split(';', 1)[0]}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )  # fmt: skip
+    assert status == 302
+    posted = time.monotonic()
+
+    # The cached copy lives one second; allow the same again for a busy machine.
+    seen = []
+    while time.monotonic() - posted < 2:
+        status, headers, body = site.get(site.article)
+        seen.append(headers["X-Cache-Status"])
+        if words.encode() in body:
+            break
+        time.sleep(0.05)
+    assert words.encode() in body, f"not shown after {time.monotonic() - posted:.2f} s: {seen}"
+
+
+def test_slow_clients_do_not_keep_anyone_else_waiting(site):
+    """50 connections each send one header line every 5 s; a normal reader is answered all along.
+
+    Straight to gunicorn's two sync workers, two such clients would hold the whole site. The test
+    runs 15 s (nginx cuts a header that takes longer than 10 s); bench/slow_clients.py runs the
+    60 s version and reports the reader's latencies.
+    """
+    slow, slow_path = [], "/?slow-client"
+    for _ in range(50):
+        sock = socket.create_connection(("127.0.0.1", site.proxy.port), timeout=5)
+        sock.sendall(f"GET {slow_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+        slow.append(sock)
+    stop = threading.Event()
+    closed_by_nginx = set()
+
+    def dribble():
+        for n in range(3):  # t = 5, 10, 15 s
+            if stop.wait(5):
+                return
+            for index, sock in enumerate(slow):
+                try:
+                    sock.sendall(f"X-Slow-{n}: still typing\r\n".encode())
+                except OSError:
+                    closed_by_nginx.add(index)
+
+    dribbler = threading.Thread(target=dribble)
+    dribbler.start()
+    answered, latencies = [], []
+    try:
+        started = time.monotonic()
+        paths = ["/", site.article, "/healthz", "/static/" + "missing.css"]
+        while time.monotonic() - started < 15 and len(answered) < 5000:
+            path = paths[len(answered) % len(paths)]
+            before = time.monotonic()
+            status = site.get(path, timeout=10)[0]
+            latencies.append(time.monotonic() - before)
+            answered.append((path, status))
+            time.sleep(0.02)
+    finally:
+        stop.set()
+        dribbler.join(timeout=10)
+    for index, sock in enumerate(slow):
+        try:
+            sock.settimeout(1)
+            if sock.recv(1024) == b"":
+                closed_by_nginx.add(index)
+        except OSError:
+            closed_by_nginx.add(index)
+        sock.close()
+
+    expected = {"/": 200, site.article: 200, "/healthz": 200, "/static/missing.css": 404}
+    assert all(status == expected[path] for path, status in answered), answered
+    assert len(answered) > 100
+    latencies.sort()
+    # One generous bound, on loopback: the target is 100 ms (bench/slow_clients.py measures it); a
+    # reader stuck behind the slow clients would wait at least the 5 s between their lines.
+    assert latencies[-1] < 1, f"slowest {latencies[-1]:.3f} s, median {latencies[len(latencies) // 2]:.3f} s"
+    assert len(closed_by_nginx) == 50  # every slow header was cut off by client_header_timeout
+    assert f" {slow_path} HTTP/" not in site.app.output(limit=None)  # and none of them ever reached gunicorn
+
+
+def test_a_redeploy_loses_no_request(site):
+    """A new release starts on the idle port, answers /healthz, then the old master gets SIGTERM.
+    Readers who bypass the micro-cache (signed in, or health probes) keep getting answers throughout.
+    """
+    stop = threading.Event()
+    results = []
+
+    def reader(path, headers):
+        count = 0
+        while not stop.is_set() and count < 3000:
+            try:
+                status = site.get(path, headers=headers, timeout=20)[0]
+            except OSError as error:
+                status = repr(error)
+            results.append((path, status))
+            count += 1
+
+    clients = [
+        threading.Thread(target=reader, args=(site.article, site.signed_in)),
+        threading.Thread(target=reader, args=(site.article, site.signed_in)),
+        threading.Thread(target=reader, args=("/healthz", {})),
+    ]
+    for client in clients:
+        client.start()
+    old, new = site.app, Gunicorn(site.env, workers=2, port=site.green_port)
+    try:
+        new.start()
+        served_before = len(results)
+        old.stop()  # SIGTERM, and wait for the old master to exit
+        # Keep reading a little while after the old instance is gone.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(results) < served_before + 200:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for client in clients:
+            client.join(timeout=30)
+        site.app, site.green_port = new, old.port  # the module's site carries on with the new release
+    failures = [(path, status) for path, status in results if status != 200]
+    assert failures == [], f"{len(failures)} of {len(results)} failed: {failures[:10]}"
+    assert len(results) > served_before + 50
+    assert " /healthz HTTP/" in new.output(limit=None)  # the new release took over the traffic

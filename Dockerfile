@@ -17,15 +17,17 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 
 COPY . .
-RUN useradd --system --uid 1000 --home /app newsblog \
-    && mkdir -p /data/media /data/backups \
-    && chown -R newsblog /data /app
 # collectstatic needs settings but no database; the build-time key is never used at run time.
 RUN DJANGO_DEBUG=0 DJANGO_SECRET_KEY=build-only-secret-key-never-used-at-run-time-000 \
     python manage.py collectstatic --noinput --verbosity 0
+RUN useradd --system --uid 1000 --home /app newsblog \
+    && mkdir -p /data/media /data/backups \
+    && chown -R newsblog /data /app
 
 USER newsblog
 EXPOSE 8000
 HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
     CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status == 200 else 1)"
-CMD ["sh", "-c", "python manage.py migrate --noinput && python manage.py load_demo_content && exec gunicorn --config gunicorn.conf.py newsblog.wsgi"]
+# collectstatic again at start: under compose, staticfiles/ is a volume shared with nginx, kept
+# from the previous release, so this release's files are written into it before nginx serves them.
+CMD ["sh", "-c", "python manage.py collectstatic --noinput --verbosity 0 && python manage.py migrate --noinput && python manage.py load_demo_content && exec gunicorn --config gunicorn.conf.py newsblog.wsgi"]

@@ -8,6 +8,7 @@ while the app is redeployed.
 """
 
 import json
+import os
 import re
 import secrets
 import shutil
@@ -22,10 +23,6 @@ import pytest
 
 from tests.hardening.conftest import TEMPLATE_DB
 from tests.hardening.servers import NGINX, Gunicorn, Nginx, free_port, production_env, seed
-
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists(), reason="nginx is not installed: apt-get install -y nginx (CI installs it)"
-)
 
 SESSION_COOKIE = "__Host-sessionid"  # production settings
 CSRF_COOKIE = "__Host-csrftoken"
@@ -80,6 +77,11 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(pg_cluster, collected_static):
+    if not Path(NGINX).exists():
+        message = "nginx not found: apt-get install -y nginx"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     database = pg_cluster.create_database(f"t_nginx_{secrets.token_hex(4)}", template=TEMPLATE_DB)
     site = Site(database, collected_static)
     yield site
@@ -237,9 +239,15 @@ def test_anonymous_page_is_kept_a_second_then_revalidated_with_a_304(site):
         assert status == 200
         statuses.append(headers["X-Cache-Status"])
     assert statuses[-1] == "REVALIDATED", statuses
+    # The 304 renews the copy for another second.
+    for _ in range(5):
+        statuses.append(site.get(path, headers={"User-Agent": ua})[1]["X-Cache-Status"])
+        if statuses[-1] == "HIT":
+            break
+    assert statuses[-1] == "HIT", statuses
     lines = site.app_log(path, ua)
     assert sum('" 200 ' in line for line in lines) == 1, lines
-    assert any('" 304 ' in line for line in lines), lines
+    assert sum('" 304 ' in line for line in lines) == statuses.count("REVALIDATED"), (lines, statuses)
 
 
 @pytest.mark.parametrize(

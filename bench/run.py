@@ -9,7 +9,10 @@ Steps: create the bench database if needed, migrate, generate data (generate_ben
 collectstatic, clear the bench cache; measure the floor (bench/floor.py: a bare Django view under
 the same gunicorn config); start the site under gunicorn with production settings against
 PostgreSQL and Redis (workers = cores); log in a reader; warm up; load each page with wrk; record
-worker memory; optionally run Lighthouse; EXPLAIN ANALYZE the reader-page queries; print one table
+worker memory; start nginx in front with deploy/nginx/newsblog.conf and load the home and article
+pages through it, and a saved copy of the article page served by nginx as a static file (the box's
+limit); run 50 slow clients through nginx for 60 s while a reader reads (bench/slow_clients.py);
+optionally run Lighthouse; EXPLAIN ANALYZE the reader-page queries; print one table
 with targets, and save everything to bench/results/<timestamp>/. gunicorn is always stopped at the
 end, on error and on Ctrl-C too.
 """
@@ -35,6 +38,12 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+
+import slow_clients  # noqa: E402 - bench/ is the script's folder
+
+from tests.hardening.servers import Nginx  # noqa: E402 - the same nginx start as the tests
+
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 LIGHTHOUSE_VERSION = "12.2.3"
@@ -49,7 +58,12 @@ ROWS = [
     ("category", "category", None),
     ("search", "search (body-only word)", 0.1),
     ("feed", "feed /feed/", None),
+    ("static_nginx", "static file via nginx", None),
+    ("home_nginx", "home / via nginx", None),
+    ("article_nginx", "article (anon.) via nginx", None),
 ]
+# Through nginx, reader pages against nginx serving a saved copy of the article page from disk.
+NGINX_VS_STATIC_TARGET = 0.5
 SEARCH_P99_TARGET_MS = 100
 ARTICLE_BYTES_TARGET = 50 * 1024
 
@@ -103,6 +117,9 @@ def parse_args():
         "--no-lighthouse", action="store_true", help="skip the Lighthouse audit (about 1 minute)"
     )
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE of the page queries")
+    parser.add_argument(
+        "--no-slow-clients", action="store_true", help="skip the 60 s slow-client run through nginx"
+    )
     parser.add_argument("--max-minutes", type=int, default=20, help="abort the whole run after this long")
     args = parser.parse_args()
     if not args.pg.split("@")[-1].startswith(LOOPBACK) or LOOPBACK not in args.redis_url:
@@ -444,6 +461,10 @@ def render_table(results, floor, facts):
         targets = []
         if ratio_target is not None:
             targets.append(f">= {ratio_target}x {mark(ratio >= ratio_target)}")
+        if key in ("home_nginx", "article_nginx") and "rps" in results.get("static_nginx", {}):
+            of_static = row["rps"] / results["static_nginx"]["rps"]
+            met = mark(of_static >= NGINX_VS_STATIC_TARGET)
+            targets.append(f"{of_static:.2f}x static file, >= {NGINX_VS_STATIC_TARGET}x {met}")
         if key == "search":
             targets.append(f"p99 <= {SEARCH_P99_TARGET_MS} ms {mark(row['p99_ms'] <= SEARCH_P99_TARGET_MS)}")
         targets.append(f"0 errors {mark(row['errors'] == 0)}")
@@ -517,7 +538,7 @@ def measure_floor(args, env, out):
 def measure_site(args, env, info, password, out):
     base = f"http://{LOOPBACK}:{args.port}"
     server = Server("site", "newsblog.wsgi:application", args.port, env, args.workers, out)
-    results, checks = {}, {}
+    results, checks, proxy = {}, {}, None
     try:
         server.wait_ready("/healthz")
         article_url = base + info["article_url"]
@@ -537,6 +558,16 @@ def measure_site(args, env, info, password, out):
                 f"signed-in article page: status {status}, reader's name shown: {display_name in body}"
             )
         checks["signed_in_shows_name"] = True
+        # nginx in front, configured as in production; the saved page is the box's limit.
+        static_root, media_root = out / "nginx-static", out / "nginx-media"
+        static_root.mkdir()
+        media_root.mkdir()
+        (static_root / "article.html").write_text(body)
+        proxy = Nginx([f"{LOOPBACK}:{args.port}"] * 2, static_root, media_root, workers="auto").start()
+        proxied = f"http://{LOOPBACK}:{proxy.port}"
+        status, _, static_body = fetch(f"{proxied}/static/article.html")
+        if status != 200 or static_body != body:
+            raise Stop(f"nginx: the saved article page answered {status}")
         revalidation = None
         if etag:
             status, _, _ = fetch(article_url, headers={"If-None-Match": etag})
@@ -550,6 +581,9 @@ def measure_site(args, env, info, password, out):
             "category": (base + info["category_url"], []),
             "search": (f"{base}/search/?q={info['search_word']}", []),
             "feed": (base + "/feed/", []),
+            "static_nginx": (f"{proxied}/static/article.html", []),
+            "home_nginx": (proxied + "/", []),
+            "article_nginx": (proxied + info["article_url"], []),
         }
         for key, (url, headers_) in pages.items():
             if headers_ is None:
@@ -566,6 +600,11 @@ def measure_site(args, env, info, password, out):
             statuses = results["article_304"]["statuses"]
             if revalidation != 304 or statuses.get("200"):
                 results["article_304"]["note"] = f"answers {statuses} to If-None-Match, not only 304"
+        if args.no_slow_clients:
+            checks["slow_clients"] = {"skipped": "--no-slow-clients"}
+        else:
+            log("slow clients: 50 connections, one header line every 5 s, for 60 s through nginx")
+            checks["slow_clients"] = slow_clients.run(proxied + info["article_url"], seconds=60)
         checks["worker_rss_mib"] = server.worker_memory()
         lighthouse_results = {}
         if args.no_lighthouse:
@@ -581,6 +620,8 @@ def measure_site(args, env, info, password, out):
                     lighthouse_results[name] = {"skipped": f"FAILED: {str(problem)[:200]}"}
         return results, checks, lighthouse_results
     finally:
+        if proxy is not None:
+            proxy.stop()
         server.stop()
 
 
@@ -702,6 +743,15 @@ def main():
         f"{checks['article_last_modified'] or 'none'}, "
         f"Cache-Control {checks['article_cache_control'] or 'none'}",
     ]
+    slow = checks.get("slow_clients", {})
+    if "requests" in slow:
+        extra.append(
+            f"slow clients through nginx ({slow['slow_connections']} connections, a header line every "
+            f"{slow['line_every_s']} s, {slow['seconds']} s): the reader got {slow['answered_pct']}% of "
+            f"{slow['requests']} requests answered, {slow['under_100ms_pct']}% under 100 ms "
+            f"(p50 {slow['p50_ms']} ms, p99 {slow['p99_ms']} ms, max {slow['max_ms']} ms); "
+            f"slow connections cut by nginx: {slow['slow_connections_cut_by_server']}"
+        )
     if explain_rows:
         seq = [
             f"{r['page']} q{r['query']} ({', '.join(r['seq_scans'])})" for r in explain_rows if r["seq_scans"]

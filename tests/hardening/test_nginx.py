@@ -62,7 +62,16 @@ class Site:
         return self.proxy.request("GET", path, **kwargs)
 
     def app_log(self, path, agent):
-        """gunicorn's access-log lines for `path` from requests carrying User-Agent `agent`."""
+        """gunicorn's access-log lines for `path` from requests carrying User-Agent `agent`.
+
+        A worker writes the line just after sending the response, so first wait for the line of a
+        request sent after all of those: the earlier ones are written by then.
+        """
+        marker = f"/healthz?log-{secrets.token_hex(4)}"
+        self.app.request("GET", marker, headers={"User-Agent": agent})
+        deadline = time.monotonic() + 5
+        while f" {marker} HTTP/" not in self.app.log_text() and time.monotonic() < deadline:
+            time.sleep(0.02)
         return [
             line
             for line in self.app.output(limit=None).splitlines()

@@ -85,12 +85,16 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(pg_cluster, collected_static):
+def nginx_installed():
     if not Path(NGINX).exists():
         message = "nginx not found: apt-get install -y nginx"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def site(nginx_installed, pg_cluster, collected_static):
     database = pg_cluster.create_database(f"t_nginx_{secrets.token_hex(4)}", template=TEMPLATE_DB)
     site = Site(database, collected_static)
     yield site
@@ -184,6 +188,20 @@ def test_a_body_over_the_upload_limit_is_refused_by_nginx_before_it_is_sent(site
     )  # fmt: skip
     assert status in (400, 403)
     assert len(site.app_log("/markdownx/upload/", ua)) == 1
+
+
+def test_nginx_says_when_to_come_back_while_the_app_is_unreachable(nginx_installed, collected_static):
+    nobody_home = f"127.0.0.1:{free_port()}"
+    media = readable_folder("newsblog-media-")
+    proxy = Nginx([nobody_home, nobody_home], collected_static, media).start()
+    try:
+        status, headers, body = proxy.request("GET", "/")
+    finally:
+        proxy.stop()
+        shutil.rmtree(media, ignore_errors=True)
+    assert status == 503
+    assert headers["Retry-After"] == "10"
+    assert body == b"The site is briefly unavailable. Please try again in a few seconds.\n"
 
 
 def login_form(site, source):

@@ -7,6 +7,7 @@ anything personal, keeps serving while slow clients hold connections open, and l
 while the app is redeployed.
 """
 
+import http.client
 import json
 import os
 import re
@@ -43,7 +44,8 @@ def readable_folder(prefix):
 class Site:
     """gunicorn (production settings, DJANGO_PROXY_COUNT=1) with nginx in front of it."""
 
-    def __init__(self, database_url, static_root):
+    def __init__(self, database_url):
+        self.app = self.proxy = None
         self.media = readable_folder("newsblog-media-")
         (self.media / "articles").mkdir(mode=0o755)
         for name, content in MEDIA_FILES.items():
@@ -51,12 +53,14 @@ class Site:
             (self.media / "articles" / name).chmod(0o644)
         self.env = production_env(database_url, DJANGO_PROXY_COUNT="1", MEDIA_ROOT=str(self.media))
         self.data = seed(self.env, users=1)
+        self.article = f"/articles/{self.data['slug']}/"
+        self.signed_in = {"Cookie": f"{SESSION_COOKIE}={self.data['sessions'][0]}"}
+
+    def start(self, static_root):
         self.app = Gunicorn(self.env, workers=2).start()
         self.green_port = free_port()  # where a new release starts during a redeploy
         addresses = [f"127.0.0.1:{self.app.port}", f"127.0.0.1:{self.green_port}"]
         self.proxy = Nginx(addresses, static_root, self.media).start()
-        self.article = f"/articles/{self.data['slug']}/"
-        self.signed_in = {"Cookie": f"{SESSION_COOKIE}={self.data['sessions'][0]}"}
 
     def get(self, path, **kwargs):
         return self.proxy.request("GET", path, **kwargs)
@@ -79,8 +83,9 @@ class Site:
         ]
 
     def stop(self):
-        self.proxy.stop()
-        self.app.stop()
+        for server in (self.proxy, self.app):
+            if server is not None:
+                server.stop()
         shutil.rmtree(self.media, ignore_errors=True)
 
 
@@ -96,9 +101,12 @@ def nginx_installed():
 @pytest.fixture(scope="module")
 def site(nginx_installed, pg_cluster, collected_static):
     database = pg_cluster.create_database(f"t_nginx_{secrets.token_hex(4)}", template=TEMPLATE_DB)
-    site = Site(database, collected_static)
-    yield site
-    site.stop()
+    site = Site(database)
+    try:
+        site.start(collected_static)
+        yield site
+    finally:
+        site.stop()
 
 
 def agent():
@@ -161,8 +169,6 @@ def test_traversal_and_missing_media_are_refused(site, path):
 
 
 def test_a_body_over_the_upload_limit_is_refused_by_nginx_before_it_is_sent(site):
-    import http.client
-
     ua = agent()
     connection = http.client.HTTPConnection("127.0.0.1", site.proxy.port, timeout=10)
     try:

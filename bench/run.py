@@ -547,6 +547,7 @@ def measure_site(args, env, info, password, out):
 
         # Sanity checks before loading anything: real pages, the right user, the ETag if any.
         status, headers, body = fetch(article_url)
+        anonymous_page = body
         if status != 200 or html.escape(display_name) in body:
             raise Stop(f"anonymous article page: status {status} or shows the reader's name")
         etag, last_modified = headers.get("ETag"), headers.get("Last-Modified")
@@ -562,11 +563,11 @@ def measure_site(args, env, info, password, out):
         static_root, media_root = out / "nginx-static", out / "nginx-media"
         static_root.mkdir()
         media_root.mkdir()
-        (static_root / "article.html").write_text(body)
+        (static_root / "article.html").write_text(anonymous_page)
         proxy = Nginx([f"{LOOPBACK}:{args.port}"] * 2, static_root, media_root, workers="auto").start()
         proxied = f"http://{LOOPBACK}:{proxy.port}"
         status, _, static_body = fetch(f"{proxied}/static/article.html")
-        if status != 200 or static_body != body:
+        if status != 200 or static_body != anonymous_page:
             raise Stop(f"nginx: the saved article page answered {status}")
         revalidation = None
         if etag:

@@ -41,6 +41,17 @@ def readable_folder(prefix):
     return folder
 
 
+def app_answers(app):
+    """(path, request id, status) of each request the app answered, from its JSON log lines. The app
+    writes a request's line before it sends the response, so every answer received is there."""
+    entries = [json.loads(line) for line in app.output(limit=None).splitlines() if line.startswith("{")]
+    return [
+        (entry["request"].split(" ", 1)[1], entry.get("request_id"), entry["code"])
+        for entry in entries
+        if entry.get("event") == "request_finished"
+    ]
+
+
 class Site:
     """gunicorn (production settings, DJANGO_PROXY_COUNT=1) with nginx in front of it."""
 
@@ -65,21 +76,13 @@ class Site:
     def get(self, path, **kwargs):
         return self.proxy.request("GET", path, **kwargs)
 
-    def app_log(self, path, agent):
-        """gunicorn's access-log lines for `path` from requests carrying User-Agent `agent`.
-
-        A worker writes the line just after sending the response, so first wait for the line of a
-        request sent after all of those: the earlier ones are written by then.
-        """
-        marker = f"/healthz?log-{secrets.token_hex(4)}"
-        self.app.request("GET", marker, headers={"User-Agent": agent})
-        deadline = time.monotonic() + 5
-        while f" {marker} HTTP/" not in self.app.log_text() and time.monotonic() < deadline:
-            time.sleep(0.02)
+    def app_log(self, path, tag):
+        """The status codes the app answered to requests for `path` that carried X-Request-ID `tag`
+        (nginx passes it on)."""
         return [
-            line
-            for line in self.app.output(limit=None).splitlines()
-            if f" {path} HTTP/" in line and line.endswith(f'"{agent}"')
+            code
+            for request, request_id, code in app_answers(self.app)
+            if (request_id, request) == (tag, path)
         ]
 
     def stop(self):
@@ -109,18 +112,18 @@ def site(nginx_installed, pg_cluster, collected_static):
         site.stop()
 
 
-def agent():
-    """A User-Agent of its own, to find one test's requests in gunicorn's access log."""
+def tag():
+    """A request id of its own, to find one test's requests in the app's log."""
     return f"test-{secrets.token_hex(6)}"
 
 
 def test_static_files_are_served_by_nginx_precompressed_and_cached_for_a_year(site, collected_static):
     manifest = json.loads((collected_static / "staticfiles.json").read_text())["paths"]
     original, hashed = next((name, url) for name, url in manifest.items() if name.endswith(".css"))
-    ua = agent()
+    trace = tag()
 
     status, headers, body = site.get(
-        f"/static/{hashed}", headers={"Accept-Encoding": "gzip", "User-Agent": ua}
+        f"/static/{hashed}", headers={"Accept-Encoding": "gzip", "X-Request-ID": trace}
     )
     assert status == 200
     assert headers["Content-Encoding"] == "gzip"  # the .gz collectstatic wrote, sent as it is
@@ -131,24 +134,24 @@ def test_static_files_are_served_by_nginx_precompressed_and_cached_for_a_year(si
     assert headers["Content-Type"] == "text/css"
 
     # A name without a content hash may change: cached for an hour, not a year.
-    status, headers, _ = site.get(f"/static/{original}", headers={"User-Agent": ua})
+    status, headers, _ = site.get(f"/static/{original}", headers={"X-Request-ID": trace})
     assert status == 200
     assert headers["Cache-Control"] == "public, max-age=3600"
-    assert site.get("/static/missing.css", headers={"User-Agent": ua})[0] == 404
-    assert site.app_log(f"/static/{hashed}", ua) == []  # none of it reached gunicorn
-    assert site.app_log(f"/static/{original}", ua) == []
+    assert site.get("/static/missing.css", headers={"X-Request-ID": trace})[0] == 404
+    assert site.app_log(f"/static/{hashed}", trace) == []  # none of it reached gunicorn
+    assert site.app_log(f"/static/{original}", trace) == []
 
 
 @pytest.mark.parametrize("name", MEDIA_FILES)
 def test_uploaded_files_are_served_by_nginx_sandboxed_and_unsniffable(site, name):
-    ua = agent()
-    status, headers, body = site.get(f"/media/articles/{name}", headers={"User-Agent": ua})
+    trace = tag()
+    status, headers, body = site.get(f"/media/articles/{name}", headers={"X-Request-ID": trace})
     assert status == 200
     assert body == MEDIA_FILES[name]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    assert site.app_log(f"/media/articles/{name}", ua) == []
+    assert site.app_log(f"/media/articles/{name}", trace) == []
 
 
 @pytest.mark.parametrize(
@@ -169,14 +172,14 @@ def test_traversal_and_missing_media_are_refused(site, path):
 
 
 def test_a_body_over_the_upload_limit_is_refused_by_nginx_before_it_is_sent(site):
-    ua = agent()
+    trace = tag()
     connection = http.client.HTTPConnection("127.0.0.1", site.proxy.port, timeout=10)
     try:
         # Only the headers: nginx answers from Content-Length, without waiting for 14 MB.
         connection.putrequest("POST", "/markdownx/upload/")
         connection.putheader("Content-Length", str(14 * 1024 * 1024))
         connection.putheader("Content-Type", "multipart/form-data; boundary=x")
-        connection.putheader("User-Agent", ua)
+        connection.putheader("X-Request-ID", trace)
         connection.endheaders()
         response = connection.getresponse()
         status, body = response.status, response.read()
@@ -185,15 +188,15 @@ def test_a_body_over_the_upload_limit_is_refused_by_nginx_before_it_is_sent(site
     assert status == 413
     assert b"too large" in body
     assert b"nginx" not in body
-    assert site.app_log("/markdownx/upload/", ua) == []
+    assert site.app_log("/markdownx/upload/", trace) == []
 
     # A body under the limit goes through to the app (which refuses it for its own reasons).
     status, _, _ = site.proxy.request(
         "POST", "/markdownx/upload/", body=b"x" * (12 * 1024 * 1024),
-        headers={"Content-Type": "application/octet-stream", "User-Agent": ua},
+        headers={"Content-Type": "application/octet-stream", "X-Request-ID": trace},
     )  # fmt: skip
     assert status in (400, 403)
-    assert len(site.app_log("/markdownx/upload/", ua)) == 1
+    assert len(site.app_log("/markdownx/upload/", trace)) == 1
 
 
 def test_nginx_says_when_to_come_back_while_the_app_is_unreachable(nginx_installed, collected_static):
@@ -239,48 +242,58 @@ def test_login_throttling_counts_the_address_nginx_saw_not_the_one_a_client_clai
     assert failed_login(site, "127.0.0.3", "nobody-6", "198.51.100.2") == 400
 
 
-def test_every_request_carries_a_request_id(site):
-    _, headers, _ = site.get(site.article)
-    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
-    _, headers, _ = site.get(site.article, headers={"X-Request-ID": "trace-42"})
-    assert headers["X-Request-ID"] == "trace-42"
-    _, headers, _ = site.get(site.article, headers={"X-Request-ID": "<script>"})
-    assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+def test_every_request_carries_a_request_id_that_the_app_logs(site):
+    # A plain token the client sent is kept; anything else is replaced by one of nginx's own.
+    for sent in ("trace-42", "<script>", None):
+        headers = {**site.signed_in, **({"X-Request-ID": sent} if sent else {})}
+        status, response_headers, _ = site.get(site.article, headers=headers)
+        assert status == 200
+        assert len(response_headers.get_all("X-Request-ID")) == 1
+        request_id = response_headers["X-Request-ID"]
+        if sent == "trace-42":
+            assert request_id == "trace-42"
+        else:
+            assert re.fullmatch(r"[0-9a-f]{32}", request_id)
+        assert site.app_log(site.article, request_id) == [200]  # the app's log line has the same id
+    # A page from nginx's cache has its own request's id, not the one it was rendered for.
+    first = site.get("/?request-id=1")[1]["X-Request-ID"]
+    second = site.get("/?request-id=1")[1]
+    assert second["X-Cache-Status"] == "HIT" and second["X-Request-ID"] != first
 
 
 def test_anonymous_page_is_kept_a_second_then_revalidated_with_a_304(site):
-    path, ua = "/?micro-cache", agent()
+    path, trace = "/?micro-cache=1", tag()
     statuses = []
     # Back-to-back requests: the first renders, the next are answered by nginx alone.
     for _ in range(20):
-        status, headers, _ = site.get(path, headers={"User-Agent": ua})
+        status, headers, _ = site.get(path, headers={"X-Request-ID": trace})
         assert status == 200
         statuses.append(headers["X-Cache-Status"])
         if statuses[-2:] == ["HIT", "HIT"]:
             break
     assert statuses[0] == "MISS"
     assert "HIT" in statuses
-    renders = site.app_log(path, ua)
+    renders = site.app_log(path, trace)
     assert len(renders) < len(statuses)
-    assert all('" 200 ' in line for line in renders)
+    assert set(renders) == {200}
 
     # Once the second is up, nginx asks the app whether the page changed: a 304, not a render.
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and statuses[-1] != "REVALIDATED":
         time.sleep(0.1)
-        status, headers, _ = site.get(path, headers={"User-Agent": ua})
+        status, headers, _ = site.get(path, headers={"X-Request-ID": trace})
         assert status == 200
         statuses.append(headers["X-Cache-Status"])
     assert statuses[-1] == "REVALIDATED", statuses
     # The 304 renews the copy for another second.
     for _ in range(5):
-        statuses.append(site.get(path, headers={"User-Agent": ua})[1]["X-Cache-Status"])
+        statuses.append(site.get(path, headers={"X-Request-ID": trace})[1]["X-Cache-Status"])
         if statuses[-1] == "HIT":
             break
     assert statuses[-1] == "HIT", statuses
-    lines = site.app_log(path, ua)
-    assert sum('" 200 ' in line for line in lines) == 1, lines
-    assert sum('" 304 ' in line for line in lines) == statuses.count("REVALIDATED"), (lines, statuses)
+    codes = site.app_log(path, trace)
+    assert codes.count(200) == 1, codes
+    assert codes.count(304) == statuses.count("REVALIDATED"), (codes, statuses)
 
 
 @pytest.mark.parametrize(
@@ -293,16 +306,16 @@ def test_anonymous_page_is_kept_a_second_then_revalidated_with_a_304(site):
 )
 def test_requests_with_a_session_or_a_message_always_reach_the_app(site, cookie):
     cookie = cookie.replace("SESSION", site.data["sessions"][0])
-    ua = agent()
+    trace = tag()
     for _ in range(3):
-        status, headers, _ = site.get(site.article, headers={"Cookie": cookie, "User-Agent": ua})
+        status, headers, _ = site.get(site.article, headers={"Cookie": cookie, "X-Request-ID": trace})
         assert status == 200
         assert headers["X-Cache-Status"] == "BYPASS"
-    assert len(site.app_log(site.article, ua)) == 3
+    assert len(site.app_log(site.article, trace)) == 3
 
 
 def test_a_signed_in_page_is_never_shown_to_anyone_else(site):
-    path = site.article + "?signed-in-first"
+    path = site.article + "?signed-in-first=1"
     status, headers, body = site.get(path, headers=site.signed_in)
     assert status == 200
     assert b'action="/accounts/logout/"' in body
@@ -314,20 +327,20 @@ def test_a_signed_in_page_is_never_shown_to_anyone_else(site):
 
 
 def test_posts_and_pages_that_set_cookies_are_never_cached(site):
-    ua = agent()
+    trace = tag()
     for _ in range(2):
-        status, headers, _ = site.proxy.request("POST", "/search/", headers={"User-Agent": ua})
+        status, headers, _ = site.proxy.request("POST", "/search/", headers={"X-Request-ID": trace})
         assert headers["X-Cache-Status"] in (None, "BYPASS")  # None: not even looked up
-    assert len(site.app_log("/search/", ua)) == 2
+    assert len(site.app_log("/search/", trace)) == 2
     # The login page sets a CSRF cookie: each reader gets their own, never a copy of someone else's.
     tokens = set()
     for _ in range(2):
-        status, headers, _ = site.get("/accounts/login/", headers={"User-Agent": ua})
+        status, headers, _ = site.get("/accounts/login/", headers={"X-Request-ID": trace})
         assert status == 200
         assert headers["X-Cache-Status"] == "MISS"
         tokens.add(headers["Set-Cookie"])
     assert len(tokens) == 2
-    assert len(site.app_log("/accounts/login/", ua)) == 2
+    assert len(site.app_log("/accounts/login/", trace)) == 2
 
 
 def test_a_new_comment_reaches_anonymous_readers_through_nginx_within_a_second(site):
@@ -369,7 +382,7 @@ def test_slow_clients_do_not_keep_anyone_else_waiting(site):
     runs 15 s (nginx cuts a header that takes longer than 10 s); bench/slow_clients.py runs the
     60 s version and reports the reader's latencies.
     """
-    slow, slow_path = [], "/?slow-client"
+    slow, slow_path = [], "/?slow-client=1"
     for _ in range(50):
         sock = socket.create_connection(("127.0.0.1", site.proxy.port), timeout=5)
         sock.sendall(f"GET {slow_path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
@@ -420,7 +433,7 @@ def test_slow_clients_do_not_keep_anyone_else_waiting(site):
     # reader stuck behind the slow clients would wait at least the 5 s between their lines.
     assert latencies[-1] < 1, f"slowest {latencies[-1]:.3f} s, median {latencies[len(latencies) // 2]:.3f} s"
     assert len(closed_by_nginx) == 50  # every slow header was cut off by client_header_timeout
-    assert f" {slow_path} HTTP/" not in site.app.output(limit=None)  # and none of them ever reached gunicorn
+    assert slow_path not in [path for path, _, _ in app_answers(site.app)]  # none of them reached the app
 
 
 def test_a_redeploy_loses_no_request(site):
@@ -464,4 +477,4 @@ def test_a_redeploy_loses_no_request(site):
     failures = [(path, status) for path, status in results if status != 200]
     assert failures == [], f"{len(failures)} of {len(results)} failed: {failures[:10]}"
     assert len(results) > served_before + 50
-    assert " /healthz HTTP/" in new.output(limit=None)  # the new release took over the traffic
+    assert "/healthz" in [path for path, _, _ in app_answers(new)]  # the new release took over the traffic

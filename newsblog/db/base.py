@@ -17,7 +17,9 @@ from django.db.backends.postgresql import base
 
 # Seconds a single wait on the server may take; None means as long as it takes.
 _wait_limit = contextvars.ContextVar("database_wait_limit", default=None)
-HEALTH_CHECK_LIMIT = 1.0
+# `SELECT 1` before reusing a connection: a millisecond when the server is well. Too slow, and the
+# connection is replaced (a new one has the connect timeout).
+HEALTH_CHECK_LIMIT = 0.5
 
 
 @contextlib.contextmanager
@@ -65,7 +67,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
     Database = _Psycopg()
 
     def is_usable(self):
-        # The health check before reuse: a server that cannot answer `SELECT 1` in a second is not
-        # usable, whatever the statement limit.
+        # The health check before reuse: a server that cannot answer `SELECT 1` in half a second is
+        # not usable, whatever the statement limit.
         with wait_limit(min(HEALTH_CHECK_LIMIT, _wait_limit.get() or HEALTH_CHECK_LIMIT)):
             return super().is_usable()

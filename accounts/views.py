@@ -61,15 +61,21 @@ def too_many(request, message, retry_after):
     return response
 
 
-def mail_throttled(request, kind, email):
-    """The 429 when this client address or this email address has had too many account mails of
-    `kind` this hour, else None. Counted the same whether or not the address has an account."""
-    wait = hit(f"{kind}-mail-ip", client_ip(request), settings.ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP)
-    if wait:
-        return too_many(request, "There have been too many requests for emails from your network.", wait)
+TOO_MANY_FROM_NETWORK = "There have been too many requests for emails from your network."
+TOO_MANY_TO_ADDRESS = "We've already sent several emails to that address in the last hour."
+
+
+def mail_throttled(request, kind, email, *, per_client=True):
+    """The 429 when this client address (unless per_client is off) or this email address has had too
+    many account mails of `kind` this hour, else None. Counted the same whether or not the address
+    has an account."""
+    if per_client:
+        wait = hit(f"{kind}-mail-ip", client_ip(request), settings.ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP)
+        if wait:
+            return too_many(request, TOO_MANY_FROM_NETWORK, wait)
     wait = hit(f"{kind}-mail-email", email, settings.ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL)
     if wait:
-        return too_many(request, "We've already sent several emails to that address in the last hour.", wait)
+        return too_many(request, TOO_MANY_TO_ADDRESS, wait)
     return None
 
 
@@ -103,7 +109,8 @@ def signup(request):
         wait = hit("signup-ip", client_ip(request), settings.SIGNUP_MAX_PER_HOUR_PER_IP)
         if wait:
             return too_many(request, "Too many accounts have been created from your network.", wait)
-        refused = mail_throttled(request, "signup", form.cleaned_data["email"])
+        # Sign-ups from this client are limited just above; this is the mailbox's own limit.
+        refused = mail_throttled(request, "signup", form.cleaned_data["email"], per_client=False)
         if refused:
             return refused
         user = form.save_unconfirmed()

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.forms import EmailForm, LoginForm, ProfileForm, SignupForm
 from accounts.services import confirm_account, delete_expired_signups, read_confirmation_token
@@ -125,6 +125,7 @@ def signup(request):
     )
 
 
+@require_safe
 def signup_done(request):
     context = {"form": EmailForm(), "days": settings.SIGNUP_CONFIRM_DAYS}
     return render(request, "accounts/signup_done.html", context)

@@ -3,6 +3,10 @@
 from django.conf import settings
 from django.http import Http404
 
+# The reader's address lives with the throttles that first needed it (apps never import newsblog);
+# newsblog's metrics and request logs use the very same one.
+from accounts.throttling import client_ip  # noqa: F401
+
 
 def permissions_policy_header(policy):
     """{"camera": [], "fullscreen": ["self"]} -> 'camera=(), fullscreen=(self)'."""

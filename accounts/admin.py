@@ -17,5 +17,14 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
-    list_display = ("username", "display_name", "email", "is_staff", "is_active", "date_joined")
+    list_display = (
+        "username",
+        "display_name",
+        "email",
+        "is_staff",
+        "is_active",
+        "awaiting_confirmation",
+        "date_joined",
+    )
+    list_filter = (*DjangoUserAdmin.list_filter, "awaiting_confirmation")
     search_fields = ("username", "display_name", "email")

@@ -7,10 +7,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from accounts.models import User
+from accounts.models import USERNAME_LOOKALIKE, User
+from accounts.names import is_reserved, looks_like_staff, name_key
 
 USERNAME_TAKEN = "That username is taken. Try another."
-EMAIL_TAKEN = "An account with this email already exists. Try logging in or resetting your password."
+USERNAME_RESERVED = "That username is reserved for the site. Try another."
+DISPLAY_NAME_RESERVED = "That display name is reserved for the site. Choose another."
+LOOKS_LIKE_STAFF = "That name looks like the name of a member of staff. Choose another."
 # Bidirectional overrides and isolates let a name display as something other than what it is.
 BIDI_CONTROLS = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -24,11 +27,22 @@ def _taken(field, value):
     return User.objects.alias(folded=Lower(field)).filter(folded=Lower(Value(value))).exists()
 
 
+def _staff_names(exclude=None):
+    """Every staff member's username and display name (a handful of rows)."""
+    rows = User.objects.filter(is_staff=True).exclude(pk=exclude).values_list("username", "display_name")
+    return [name for row in rows for name in row if name]
+
+
 class ProfileFieldsMixin:
     def clean_display_name(self):
         display_name = self.cleaned_data["display_name"]
         if _has_control_characters(display_name):
             raise forms.ValidationError("Your display name can't contain control characters.")
+        if display_name and is_reserved(display_name):
+            raise forms.ValidationError(DISPLAY_NAME_RESERVED, code="reserved")
+        # Staff are who they are: only others are kept from reading like them.
+        if display_name and looks_like_staff(display_name, _staff_names(exclude=self.instance.pk)):
+            raise forms.ValidationError(LOOKS_LIKE_STAFF, code="staff")
         return display_name
 
     def clean_bio(self):
@@ -46,8 +60,12 @@ class SignupForm(ProfileFieldsMixin, UserCreationForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Set before validation, so the model checks it as what it is: an account nobody confirmed yet.
+        self.instance.is_active = False
+        self.instance.awaiting_confirmation = True
         self.fields["email"].required = True
         self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["email"].help_text = "We'll send you a link to confirm it."
         self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
         self.fields[
             "display_name"
@@ -56,32 +74,51 @@ class SignupForm(ProfileFieldsMixin, UserCreationForm):
         )
 
     def clean_username(self):
+        # Usernames are public (every comment shows one), so saying one is taken tells nobody anything.
         username = self.cleaned_data["username"]
         if _taken("username", username):
             raise forms.ValidationError(USERNAME_TAKEN, code="unique")
+        if is_reserved(username):
+            raise forms.ValidationError(USERNAME_RESERVED, code="reserved")
+        if User.objects.filter(username_skeleton=name_key(username)).exists():
+            raise forms.ValidationError(USERNAME_LOOKALIKE, code="lookalike")
+        if looks_like_staff(username, _staff_names()):
+            raise forms.ValidationError(LOOKS_LIKE_STAFF, code="staff")
         return username
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"])
-        if _taken("email", email):
-            raise forms.ValidationError(EMAIL_TAKEN, code="unique")
-        return email
+        # Never "already registered": the confirmation mail tells the address's owner instead.
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
-    def save_new_user(self):
-        """Create the account, or return None with a field error if someone took the name meanwhile."""
+    def save_unconfirmed(self):
+        """Create the account, inactive until its owner opens the mailed link; or return None with a
+        field error if another sign-up took the name (or a look-alike) meanwhile."""
+        user = self.save(commit=False)
         try:
             with transaction.atomic():
-                return self.save()
+                user.save()
         except IntegrityError as error:
             # A concurrent sign-up passed the same checks first; the constraint names its column.
             message = str(error).lower()
-            if "username" in message:
+            if "skeleton" in message:
+                self.add_error("username", forms.ValidationError(USERNAME_LOOKALIKE, code="lookalike"))
+            elif "username" in message:
                 self.add_error("username", forms.ValidationError(USERNAME_TAKEN, code="unique"))
-            elif "email" in message:
-                self.add_error("email", forms.ValidationError(EMAIL_TAKEN, code="unique"))
             else:
                 self.add_error(None, "We couldn't create that account. Please try again.")
             return None
+        return user
+
+
+class EmailForm(forms.Form):
+    """One email address: asking for the sign-up link again."""
+
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_email(self):
+        return User.objects.normalize_email(self.cleaned_data["email"])
 
 
 class LoginForm(AuthenticationForm):

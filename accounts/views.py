@@ -8,18 +8,25 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.forms import LoginForm, ProfileForm, SignupForm
+from accounts.forms import EmailForm, LoginForm, ProfileForm, SignupForm
+from accounts.services import confirm_account, delete_expired_signups, read_confirmation_token
+from accounts.tasks import resend_signup_mail, send_password_reset, send_signup_mail
+from accounts.throttling import client_ip, hit
+
+
+def _safe(request, target):
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed else ""
 
 
 def safe_next(request, fallback="articles:home"):
     """The ?next= target when it stays on this site, else the fallback (a URL name or path)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(fallback) if fallback else ""
+    target = _safe(request, request.POST.get("next") or request.GET.get("next") or "")
+    return target or (resolve_url(fallback) if fallback else "")
 
 
 class BadRequestOnInvalidMixin:
@@ -40,10 +47,48 @@ class PasswordChangeView(BadRequestOnInvalidMixin, auth_views.PasswordChangeView
     pass
 
 
+def links_for(request):
+    """What a background task needs to build links back to this site."""
+    return {"domain": request.get_host(), "use_https": request.is_secure()}
+
+
+def too_many(request, message, retry_after):
+    """429 with our explanation, and Retry-After for scripts and well-behaved clients."""
+    minutes = -(-retry_after // 60)
+    context = {"message": message, "minutes": minutes}
+    response = render(request, "accounts/throttled.html", context, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+TOO_MANY_FROM_NETWORK = "There have been too many requests for emails from your network."
+TOO_MANY_TO_ADDRESS = "We've already sent several emails to that address in the last hour."
+
+
+def mail_throttled(request, kind, email, *, per_client=True):
+    """The 429 when this client address (unless per_client is off) or this email address has had too
+    many account mails of `kind` this hour, else None. Counted the same whether or not the address
+    has an account."""
+    if per_client:
+        wait = hit(f"{kind}-mail-ip", client_ip(request), settings.ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP)
+        if wait:
+            return too_many(request, TOO_MANY_FROM_NETWORK, wait)
+    wait = hit(f"{kind}-mail-email", email, settings.ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL)
+    if wait:
+        return too_many(request, TOO_MANY_TO_ADDRESS, wait)
+    return None
+
+
 class PasswordResetView(BadRequestOnInvalidMixin, auth_views.PasswordResetView):
-    @property
-    def extra_email_context(self):
-        return {"site_name": settings.SITE_NAME, "valid_hours": settings.PASSWORD_RESET_TIMEOUT // 3600}
+    def form_valid(self, form):
+        """Queue the look-up and the mail: the same small work for a known and an unknown address,
+        and a slow mail relay never holds up the request."""
+        email = form.cleaned_data["email"]
+        refused = mail_throttled(self.request, "reset", email)
+        if refused:
+            return refused
+        send_password_reset.enqueue(email=email, **links_for(self.request))
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirmView(BadRequestOnInvalidMixin, auth_views.PasswordResetConfirmView):
@@ -57,17 +102,63 @@ class PasswordResetConfirmView(BadRequestOnInvalidMixin, auth_views.PasswordRese
 def signup(request):
     if request.user.is_authenticated:
         return redirect("accounts:profile")
+    if request.method == "POST":
+        delete_expired_signups()
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save_new_user()
+        wait = hit("signup-ip", client_ip(request), settings.SIGNUP_MAX_PER_HOUR_PER_IP)
+        if wait:
+            return too_many(request, "Too many accounts have been created from your network.", wait)
+        # Sign-ups from this client are limited just above; this is the mailbox's own limit.
+        refused = mail_throttled(request, "signup", form.cleaned_data["email"], per_client=False)
+        if refused:
+            return refused
+        user = form.save_unconfirmed()
         if user is not None:
-            login(request, user, backend="accounts.backends.CachedModelBackend")
-            messages.success(request, "Welcome! Your account is ready.")
-            return HttpResponseRedirect(safe_next(request))
+            # The worker mails either the link or, to an address that has an account, a note saying so:
+            # this answer and this work are the same either way.
+            send_signup_mail.enqueue(user_id=user.pk, next_url=safe_next(request, ""), **links_for(request))
+            return redirect("accounts:signup-done")
     status = 400 if request.method == "POST" else 200
     return render(
         request, "accounts/signup.html", {"form": form, "next": safe_next(request, "")}, status=status
     )
+
+
+@require_safe
+def signup_done(request):
+    context = {"form": EmailForm(), "days": settings.SIGNUP_CONFIRM_DAYS}
+    return render(request, "accounts/signup_done.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_resend(request):
+    form = EmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        refused = mail_throttled(request, "signup", email)
+        if refused:
+            return refused
+        resend_signup_mail.enqueue(email=email, **links_for(request))
+        return redirect("accounts:signup-done")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "accounts/signup_resend.html", {"form": form}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request, token):
+    """The link in the sign-up mail. Opening it shows a button; only pressing it (a POST) activates the
+    account and logs in, so a mail scanner that follows links confirms nothing."""
+    user, next_url = read_confirmation_token(token)
+    if user is None:
+        return render(request, "accounts/signup_confirm.html", {"validlink": False}, status=400)
+    if request.method == "POST":
+        if not confirm_account(user=user):
+            return render(request, "accounts/signup_confirm.html", {"address_taken": True}, status=409)
+        login(request, user, backend="accounts.backends.CachedModelBackend")
+        messages.success(request, "Welcome! Your account is ready.")
+        return HttpResponseRedirect(_safe(request, next_url) or resolve_url("articles:home"))
+    return render(request, "accounts/signup_confirm.html", {"validlink": True, "new_user": user})
 
 
 @login_required

@@ -1,9 +1,11 @@
-"""Security headers Django has no setting for, and the client address for login throttling."""
-
-import ipaddress
+"""Security headers Django has no setting for, and refusing impossible URL paths."""
 
 from django.conf import settings
 from django.http import Http404
+
+# The reader's address lives with the throttles that first needed it (apps never import newsblog);
+# newsblog's metrics and request logs use the very same one.
+from accounts.throttling import client_ip  # noqa: F401
 
 
 def permissions_policy_header(policy):
@@ -37,26 +39,3 @@ class RejectNulBytesMiddleware:
         if "\x00" in request.path:
             raise Http404("There is no such page.")
         return self.get_response(request)
-
-
-def client_ip(request):
-    """The reader's address, for login throttling (django-axes' AXES_CLIENT_IP_CALLABLE).
-
-    Behind N trusted reverse proxies (DJANGO_PROXY_COUNT=N), each proxy appends the address it was
-    connected from to X-Forwarded-For, so the reader is the Nth entry from the right; anything
-    further left was written by the client and is ignored. Without proxies it is REMOTE_ADDR.
-    Written here rather than taken from django-ipware: ipware 8 counts proxies differently and
-    returns no address at all for the header a single nginx sends, which would put every reader
-    into one throttling bucket.
-    """
-    count = settings.NEWSBLOG_PROXY_COUNT
-    if count:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if len(hops) >= count:
-            try:
-                # Not an address (a misconfigured proxy count, say): use the peer's address.
-                return str(ipaddress.ip_address(hops[-count]))
-            except ValueError:
-                pass
-    return request.META.get("REMOTE_ADDR")

@@ -216,12 +216,23 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 # The reader's address: REMOTE_ADDR, or behind DJANGO_PROXY_COUNT trusted reverse proxies the entry
-# they added to X-Forwarded-For (newsblog/security.py). Wrong here, and one proxy address would
+# they added to X-Forwarded-For (accounts/throttling.py). Wrong here, and one proxy address would
 # throttle every reader at once.
 NEWSBLOG_PROXY_COUNT = env_int("DJANGO_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "newsblog.security.client_ip"
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
+# Off: axes would also delete every failure from the address a success came from. A success clears
+# only that account's own failures instead (accounts.throttling.reset_own_failures).
+AXES_RESET_ON_SUCCESS = False
 AXES_VERBOSE = False
+# Sign-up and password-reset limits, per hour (accounts/throttling.py; 0 turns one off): accounts
+# made from one client address, account mails of one kind (reset; sign-up confirmation) to one email
+# address, and reset or "send the link again" requests from one client address.
+SIGNUP_MAX_PER_HOUR_PER_IP = env_int("SIGNUP_MAX_PER_HOUR_PER_IP", 5)
+ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_EMAIL", 3)
+ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP", 10)
+# A new account waits this long for its owner to follow the link mailed to them; then it is deleted
+# and its username is free again.
+SIGNUP_CONFIRM_DAYS = env_int("SIGNUP_CONFIRM_DAYS", 3)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -6,6 +6,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 
 from tests.factories import PASSWORD, make_user
@@ -150,3 +151,35 @@ def test_behind_a_proxy_a_forwarded_for_that_is_not_an_address_falls_back_to_the
     response = fail(client, "nobody", HTTP_X_FORWARDED_FOR="not-an-address", REMOTE_ADDR="10.0.0.2")
     assert response.status_code == 400
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.2"}
+
+
+def test_a_success_clears_only_that_accounts_failures(client):
+    victim, attacker = make_user(), make_user()
+    fail(client, victim.username, times=3, REMOTE_ADDR="203.0.113.9")
+    fail(client, attacker.username, times=1, REMOTE_ADDR="203.0.113.9")
+    assert log_in(client, attacker.username, REMOTE_ADDR="203.0.113.9").status_code == 302
+    assert set(AccessAttempt.objects.values_list("username", "failures_since_start")) == {
+        (victim.username, 3)
+    }
+
+
+def test_guessing_between_logins_to_your_own_account_still_locks_the_victim(client):
+    """Four wrong passwords for someone else, one right one for your own account, repeated: the
+    victim's failures are never cleared by your success, so the lock comes at the limit."""
+    victim, attacker = make_user(), make_user()
+    address = {"REMOTE_ADDR": "203.0.113.9"}
+    statuses = []
+    for _ in range(3):
+        statuses += [fail(client, victim.username, **address).status_code for _ in range(4)]
+        statuses.append(log_in(client, attacker.username, **address).status_code)
+        client.post("/accounts/logout/")
+    # Guess 5 is the limit, for the account and for the address; nothing gets through after it.
+    assert statuses[:5] == [400, 400, 400, 400, 302]
+    assert statuses[5] == 429
+    assert set(statuses[6:]) == {429}
+    # The account can't log in from anywhere, not even with the right password...
+    assert log_in(Client(), victim.username, REMOTE_ADDR="198.51.100.7").status_code == 429
+    # ...and the guessing address can't log in at all, not even to its own account.
+    assert log_in(Client(), attacker.username, **address).status_code == 429
+    # Readers elsewhere are unaffected.
+    assert log_in(Client(), attacker.username, REMOTE_ADDR="198.51.100.7").status_code == 302

@@ -156,3 +156,9 @@ def test_odd_usernames_are_form_errors_not_crashes(client, username):
     response = client.post(LOGIN_URL, {"username": username, "password": "whatever"})
     assert response.status_code == 400
     assert "<script>" not in response.text.split('<main id="main"')[1]
+
+
+def test_the_login_page_points_new_readers_at_their_confirmation_mail(client):
+    response = client.get("/accounts/login/")
+    assert "Just signed up?" in response.text
+    assert 'href="/accounts/signup/resend/"' in response.text

@@ -2,52 +2,13 @@
 failed task (and logged) when it keeps failing."""
 
 import logging
-import socket
-import threading
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from accounts.tasks import send_mail_later
-
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture
-def database_tasks(settings):
-    settings.TASKS = DATABASE_TASKS
-
-
-def run_worker():
-    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
-
-
-@pytest.fixture
-def silent_relay(settings):
-    """An SMTP relay that accepts connections and never says a word."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(8)
-    accepted = []
-
-    def accept():
-        while True:
-            try:
-                accepted.append(server.accept()[0])
-            except OSError:
-                return
-
-    threading.Thread(target=accept, daemon=True).start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = server.getsockname()
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 0.2
-    yield accepted
-    server.close()
-    for connection in accepted:
-        connection.close()
+from tests.accounts.conftest import run_worker
 
 
 def test_in_tests_queued_mail_is_sent_at_once():

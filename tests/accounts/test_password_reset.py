@@ -2,8 +2,12 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
+from tests.accounts.conftest import run_worker
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +152,36 @@ def test_reset_lifts_a_lockout_on_the_account(client):
 
     response = client.post(reverse("accounts:login"), {"username": user.username, "password": NEW_PASSWORD})
     assert response.status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_that_never_answers_does_not_hold_up_the_request(client, database_tasks, silent_relay):
+    make_user(email="reader@example.org")
+    response = client.post(RESET_URL, {"email": "reader@example.org"})
+    assert response.status_code == 302
+    # The request only queued the work: it never connected to the relay.
+    assert silent_relay == []
+    [queued] = DBTaskResult.objects.all()
+    assert (queued.task_path, queued.status) == ("accounts.tasks.send_password_reset", "READY")
+    expected = {"email": "reader@example.org", "domain": "testserver", "use_https": False}
+    assert queued.args_kwargs["kwargs"] == expected
+    # The worker looks the account up, queues its mail, and that is what meets the silent relay.
+    run_worker()
+    assert silent_relay, "the worker never reached the relay"
+    assert mail.outbox == []
+
+
+def test_known_and_unknown_addresses_cost_the_request_the_same(client, database_tasks):
+    make_user(email="reader@example.org")
+    queries = []
+    for email in ("reader@example.org", "nobody@example.org"):
+        with CaptureQueriesContext(connection) as captured:
+            response = client.post(RESET_URL, {"email": email})
+        assert (response.status_code, response["Location"]) == (302, reverse("accounts:password_reset_done"))
+        queries.append([re.sub(r"'[^']*'|\d+", "?", q["sql"]) for q in captured.captured_queries])
+    assert queries[0] == queries[1]
+    assert [t.args_kwargs["kwargs"]["email"] for t in DBTaskResult.objects.order_by("enqueued_at")] == [
+        "reader@example.org",
+        "nobody@example.org",
+    ]
+    assert mail.outbox == []

@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core import mail
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -21,6 +24,17 @@ def test_reader_signs_up_logs_out_logs_in_and_renames_themself(page, site_url):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    assert not User.objects.get(username="dana").is_active
+    [message] = mail.outbox
+    assert message.to == ["dana@example.org"]
+    # The link in the mail points back at the site the form was posted to.
+    link = re.search(r"http://\S+/accounts/signup/confirm/\S+/", message.body).group(0)
+    assert link.startswith(site_url)
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm your account")
+    page.get_by_role("button", name="Confirm and log in").click()
 
     expect(page).to_have_url(site_url + "/")
     expect(page.get_by_text("Welcome! Your account is ready.")).to_be_visible()
@@ -65,7 +79,9 @@ def test_wrong_password_five_times_shows_the_lockout_page(page, site_url):
     expect(page.get_by_role("alert")).to_contain_text("15 minutes")
 
 
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/signup/"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/signup/", "/accounts/signup/done/", "/accounts/signup/resend/"]
+)
 def test_account_pages_have_no_accessibility_violations(page, site_url, path):
     for scheme in ("light", "dark"):
         page.emulate_media(color_scheme=scheme)

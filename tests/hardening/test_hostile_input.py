@@ -200,6 +200,13 @@ def test_hostile_password_reset_email_sends_nothing(site, label, mailoutbox):
     assert mailoutbox == []
 
 
+@pytest.mark.parametrize("label", HOSTILE)
+def test_hostile_signup_resend_email_sends_nothing(site, label, mailoutbox):
+    response = Client().post("/accounts/signup/resend/", {"email": HOSTILE[label]})
+    assert_calm(response, label, allowed=(302, 400))
+    assert mailoutbox == []
+
+
 @pytest.mark.parametrize("field", ["old_password", "new_password1"])
 @pytest.mark.parametrize("label", HOSTILE)
 def test_hostile_password_change_values_change_nothing(site, field, label):

@@ -354,6 +354,11 @@ def test_a_flash_message_is_shown_on_the_next_reader_page_and_only_once(client):
          "password2": "a-long pass phrase 9"},
     )  # fmt: skip
     assert response.status_code == 302
+    # The welcome comes with the confirmation link from the sign-up mail.
+    from django.core import mail
+
+    link = mail.outbox[0].body.split("http://testserver", 1)[1].split()[0]
+    assert client.post(link)["Location"] == article.get_absolute_url()
     page = client.get(article.get_absolute_url()).content.decode()
     assert "Welcome! Your account is ready." in page
     again = client.get(article.get_absolute_url()).content.decode()

@@ -29,4 +29,21 @@ def test_typed_rel_attribute_cannot_become_markup():
 
 
 def test_control_characters_are_stripped_but_newlines_and_tabs_kept():
-    assert clean_text("  a\x00b\x07c\u202ed\r\ne\tf  ") == "abcd\ne\tf"
+    assert clean_text("  a\x00b\x07c\x1bd\x7fe\x85f\r\ng\th\rend  ") == "abcdef\ng\th\nend"
+
+
+def test_joiners_marks_and_direction_controls_are_text_and_kept():
+    emoji, persian = "\U0001f469\u200d\U0001f4bb", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+    text = f"{emoji} {persian} \u202eabc\u202c \u2066x\u2069 \u200e\u200f\ufeff"
+    assert clean_text(text) == text
+
+
+def test_email_addresses_become_mailto_links():
+    html = format_comment("Write to desk@example.org.")
+    assert '<a href="mailto:desk@example.org" rel="nofollow ugc noopener">desk@example.org</a>.' in html
+
+
+def test_a_link_word_with_direction_controls_stays_text():
+    for word in ("https://evil.example/\u202emoc.knab", "www.\u2067example.com", "https://a.example/\u200f"):
+        html = format_comment(f"go to {word} now")
+        assert "<a " not in html and word in html

@@ -123,7 +123,7 @@ def test_reply_attaches_to_the_top_level_comment(reader):
     assert reply.parent == top
     assert reply.reply_to == first_reply.author
     html = reader.get(article.get_absolute_url()).content.decode()
-    assert "in reply to Bo" in html
+    assert '<span class="in-reply-to">in reply to <bdi>Bo</bdi></span>' in html
 
 
 def test_reply_link_opens_the_form_with_the_parent_set(reader):

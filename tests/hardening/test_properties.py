@@ -143,6 +143,15 @@ def test_comment_text_survives_as_text(text):
 
 
 @FAST
+@given(st.text(alphabet=st.characters(exclude_categories=["Cc", "Cs"]), max_size=60))
+@example("\U0001f469\u200d\U0001f4bb \u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u202eabc")
+def test_comment_text_is_kept_as_written_but_for_control_characters(text):
+    # Joiners, marks and direction controls are text; only C0/C1 controls and outer spaces go.
+    assert clean_text(text) == text.strip()
+    assert clean_text(f"\x00{text}\x07\x85") == text.strip()
+
+
+@FAST
 @given(display_name=hostile_text.map(lambda name: name[:80]))
 def test_display_name_is_shown_as_text_in_the_header_and_on_the_author_page(display_name):
     author = User(username="someone", display_name=display_name)

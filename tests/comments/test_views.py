@@ -236,6 +236,59 @@ def test_at_most_twenty_comments_an_hour(reader):
     assert "limit of 20 comments an hour" in response.content.decode()
 
 
+def moderator_by(kind):
+    from django.contrib.auth.models import Group, Permission
+
+    change = Permission.objects.get(codename="change_comment", content_type__app_label="comments")
+    if kind == "staff":
+        return make_user(is_staff=True)
+    if kind == "superuser":
+        return make_user(is_superuser=True)
+    user = make_user()
+    if kind == "permission":
+        user.user_permissions.add(change)
+    else:  # a group that moderates comments
+        group = Group.objects.create(name="Comment moderators")
+        group.permissions.add(change)
+        user.groups.add(group)
+    return user
+
+
+@pytest.mark.rate_limited
+@pytest.mark.parametrize("kind", ["staff", "permission", "group", "superuser"])
+def test_staff_and_moderators_reply_in_their_threads_without_rate_limits(client, kind):
+    moderator = moderator_by(kind)
+    client.force_login(moderator)
+    article = make_article(author=moderator if kind == "staff" else make_user(is_staff=True))
+    threads = [make_comment(article=article, body=f"Question {i}") for i in range(5)]
+    for i, thread in enumerate(threads):
+        response = client.post(post_url(article), {"body": f"Answer {i}", "parent": thread.pk})
+        assert response.status_code == 302, response.content.decode()
+    assert Comment.objects.filter(author=moderator).count() == 5
+
+
+@pytest.mark.rate_limited
+def test_staff_are_not_held_to_the_hourly_limit_either(client):
+    staff = make_user(is_staff=True)
+    client.force_login(staff)
+    article = make_article()
+    for i in range(20):
+        make_comment(article=article, author=staff, created_at=timezone.now() - timedelta(minutes=50 - i))
+    assert client.post(post_url(article), {"body": "Twenty-first"}).status_code == 302
+
+
+@pytest.mark.rate_limited
+def test_other_permissions_do_not_lift_the_limits(client):
+    from django.contrib.auth.models import Permission
+
+    user = make_user()
+    user.user_permissions.add(Permission.objects.get(codename="view_comment"))
+    client.force_login(user)
+    article = make_article()
+    assert client.post(post_url(article), {"body": "One"}).status_code == 302
+    assert client.post(post_url(article), {"body": "Two"}).status_code == 429
+
+
 # Editing and deleting
 
 

@@ -24,10 +24,11 @@ def clean_text(text):
 
 
 class CommentUrlizer(Urlizer):
-    """Django's urlize for reader text: links marked as user content, and no link made of a word
-    with direction controls in it, whose text could show an address other than the one it opens."""
+    """Django's urlize for reader text: links marked as user content and read left to right (an
+    address in an Arabic sentence stays whole), and no link made of a word with direction controls
+    in it, whose text could show an address other than the one it opens."""
 
-    url_template = '<a href="{href}" rel="nofollow ugc noopener">{url}</a>'
+    url_template = '<a href="{href}" rel="nofollow ugc noopener" dir="ltr">{url}</a>'
 
     def handle_word(self, word, **options):
         if BIDI_CONTROLS.search(word):
@@ -39,5 +40,5 @@ urlize = CommentUrlizer()
 
 
 def format_comment(text):
-    """Escaped paragraphs with clickable http(s) links marked nofollow/ugc/noopener."""
+    """Escaped paragraphs with clickable http(s) and mailto links marked nofollow/ugc/noopener."""
     return linebreaks(urlize(text, autoescape=True), autoescape=False)

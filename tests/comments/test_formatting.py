@@ -14,7 +14,7 @@ def test_line_breaks_are_kept():
 
 def test_urls_become_links_with_nofollow_ugc_noopener():
     html = format_comment("See https://example.org/page?a=1&b=2 for more")
-    assert '<a href="https://example.org/page?a=1&amp;b=2" rel="nofollow ugc noopener">' in html
+    assert '<a href="https://example.org/page?a=1&amp;b=2" rel="nofollow ugc noopener" dir="ltr">' in html
 
 
 def test_javascript_urls_are_never_links():
@@ -40,7 +40,14 @@ def test_joiners_marks_and_direction_controls_are_text_and_kept():
 
 def test_email_addresses_become_mailto_links():
     html = format_comment("Write to desk@example.org.")
-    assert '<a href="mailto:desk@example.org" rel="nofollow ugc noopener">desk@example.org</a>.' in html
+    link = '<a href="mailto:desk@example.org" rel="nofollow ugc noopener" dir="ltr">desk@example.org</a>'
+    assert f"{link}." in html
+
+
+def test_links_in_right_to_left_text_read_left_to_right():
+    html = format_comment("\u0645\u0642\u0627\u0644 https://example.org/a \u0634\u0643\u0631\u0627")
+    link = '<a href="https://example.org/a" rel="nofollow ugc noopener" dir="ltr">https://example.org/a</a>'
+    assert link in html
 
 
 def test_a_link_word_with_direction_controls_stays_text():

@@ -100,7 +100,7 @@ def test_refused_edit_keeps_what_was_typed_but_not_in_the_header(client):
     response = client.post(PROFILE_URL, {"display_name": "Brand New", "bio": "y" * 2001})
     assert response.status_code == 400
     assert 'value="Brand New"' in response.text
-    assert '<a href="/accounts/profile/" class="account-name">Old Name</a>' in response.text
+    assert '<a href="/accounts/profile/" class="account-name"><bdi>Old Name</bdi></a>' in response.text
 
 
 def test_display_name_with_script_is_text_in_the_header_and_profile(client):
@@ -108,7 +108,7 @@ def test_display_name_with_script_is_text_in_the_header_and_profile(client):
     client.force_login(user)
     response = client.get(PROFILE_URL)
     assert SCRIPT not in response.text
-    assert f'class="account-name">{ESCAPED}</a>' in response.text
+    assert f'class="account-name"><bdi>{ESCAPED}</bdi></a>' in response.text
     assert f'value="{ESCAPED}"' in response.text
 
 

@@ -122,6 +122,15 @@ class EmailForm(forms.Form):
 
 
 class LoginForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        # Django's text says both fields may be case-sensitive; here only the password is.
+        "invalid_login": (
+            "That username and password don't match an account. Check the password: capitals count "
+            "there (not in the username)."
+        ),
+    }
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # AuthenticationForm sets max_length after building the field, so nothing enforces it; an

@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from accounts import views
@@ -11,25 +10,25 @@ urlpatterns = [
     path("signup/resend/", views.signup_resend, name="signup-resend"),
     path("signup/confirm/<str:token>/", views.signup_confirm, name="signup-confirm"),
     path("login/", views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path(
         "password_change/",
         views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),
         name="password_change",
     ),
-    path("password_change/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("password_change/done/", views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path(
         "password_reset/",
         # The mail itself is built and sent by a background task (accounts/tasks.py).
         views.PasswordResetView.as_view(success_url=reverse_lazy("accounts:password_reset_done")),
         name="password_reset",
     ),
-    path("password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path("password_reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(
         "reset/<uidb64>/<token>/",
         views.PasswordResetConfirmView.as_view(success_url=reverse_lazy("accounts:password_reset_complete")),
         name="password_reset_confirm",
     ),
-    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    path("reset/done/", views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
 ]

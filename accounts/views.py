@@ -38,12 +38,31 @@ class BadRequestOnInvalidMixin:
         return response
 
 
-class LoginView(BadRequestOnInvalidMixin, auth_views.LoginView):
+class SiteNameMixin:
+    """Django's auth views put the request's host into `site_name` (from the sites framework, or
+    the host without it), shadowing ours: these pages are branded like every other page."""
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "site_name": settings.SITE_NAME}
+
+
+class LoginView(SiteNameMixin, BadRequestOnInvalidMixin, auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
 
-class PasswordChangeView(BadRequestOnInvalidMixin, auth_views.PasswordChangeView):
+class LogoutView(SiteNameMixin, auth_views.LogoutView):
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        messages.success(request, "You have logged out.")
+        return response
+
+
+class PasswordChangeView(SiteNameMixin, BadRequestOnInvalidMixin, auth_views.PasswordChangeView):
+    pass
+
+
+class PasswordChangeDoneView(SiteNameMixin, auth_views.PasswordChangeDoneView):
     pass
 
 
@@ -79,7 +98,7 @@ def mail_throttled(request, kind, email, *, per_client=True):
     return None
 
 
-class PasswordResetView(BadRequestOnInvalidMixin, auth_views.PasswordResetView):
+class PasswordResetView(SiteNameMixin, BadRequestOnInvalidMixin, auth_views.PasswordResetView):
     def form_valid(self, form):
         """Queue the look-up and the mail: the same small work for a known and an unknown address,
         and a slow mail relay never holds up the request."""
@@ -91,12 +110,20 @@ class PasswordResetView(BadRequestOnInvalidMixin, auth_views.PasswordResetView):
         return HttpResponseRedirect(self.get_success_url())
 
 
-class PasswordResetConfirmView(BadRequestOnInvalidMixin, auth_views.PasswordResetConfirmView):
+class PasswordResetDoneView(SiteNameMixin, auth_views.PasswordResetDoneView):
+    pass
+
+
+class PasswordResetConfirmView(SiteNameMixin, BadRequestOnInvalidMixin, auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         # Whoever reads the account's mailbox may log in again at once, even during a lockout.
         axes_reset(username=form.user.get_username())
         return response
+
+
+class PasswordResetCompleteView(SiteNameMixin, auth_views.PasswordResetCompleteView):
+    pass
 
 
 def signup(request):

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -41,10 +41,19 @@ def validate_summary(text):
         )
 
 
+class CategoryQuerySet(models.QuerySet):
+    def in_menu(self):
+        """Sections worth a link: those with a published article, A to Z whatever the case."""
+        published = Article.objects.published().filter(category=models.OuterRef("pk"))
+        return self.filter(models.Exists(published)).order_by(Lower("name"), "name")
+
+
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -289,6 +298,12 @@ class Article(models.Model):
         if not self.lead_image_renditions:
             return None
         return min(self.lead_image_renditions, key=lambda r: r["width"])
+
+
+def has_published(user_ref="pk"):
+    """A filter or annotation: the user named by `user_ref` has a published article. Only they have
+    a public author page; readers who comment do not."""
+    return models.Exists(Article.objects.published().filter(author=models.OuterRef(user_ref)))
 
 
 class ContentGeneration(models.Model):

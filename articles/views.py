@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
-from articles.models import Article, Category
+from articles.front import front_page
+from articles.models import Article, Category, has_published
 from articles.search import clean_query, search_articles, with_snippets
 from newsblog.cache import reader_page
 
@@ -29,6 +30,9 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 @require_safe
 @reader_page
 def home(request):
+    if (request.GET.get("page") or "1") == "1":  # later pages are the plain list
+        context = {**front_page(top_size=PAGE_SIZE), "canonical_url": canonical_url(request)}
+        return render(request, "articles/front_page.html", context)
     page = paginate(request, Article.objects.for_listing())
     return render(
         request, "articles/article_list.html", {"page": page, "canonical_url": canonical_url(request, page)}
@@ -76,7 +80,8 @@ def category(request, slug):
 @require_safe
 @reader_page
 def author(request, username):
-    author = get_object_or_404(get_user_model(), username=username, is_active=True)
+    authors = get_user_model().objects.filter(has_published(), is_active=True)
+    author = get_object_or_404(authors, username=username)
     page = paginate(request, Article.objects.for_listing().filter(author=author))
     context = {"author": author, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/author_detail.html", context)

@@ -17,6 +17,14 @@ class CommentForm(forms.Form):
     )
     parent = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
+    def full_clean(self):
+        super().full_clean()
+        # Without JavaScript too, the cursor lands in the field to fix (widgets are per form).
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["autofocus"] = True
+                break
+
     def clean_body(self):
         body = clean_text(self.cleaned_data["body"])
         if not body:

@@ -2,6 +2,7 @@ import math
 import re
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from articles.models import Article
+from articles.models import Article, has_published
 from articles.views import render_article
 from comments.forms import CommentEditForm, CommentForm
 from comments.models import PAGE_SIZE, Comment
@@ -106,11 +107,16 @@ def comment_list(article, number, *, member):
     num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
     if not 1 <= number <= num_pages:
         raise Http404("There is no such page of comments.")
-    replies = Prefetch("replies", queryset=Comment.objects.select_related("author", "reply_to"))
+    # Only authors who publish have an author page to link to.
+    with_page = {"author_has_page": has_published("author")}
+    replies = Prefetch(
+        "replies", queryset=Comment.objects.select_related("author", "reply_to").annotate(**with_page)
+    )
     threads = list(
         Comment.objects.top_level()
         .filter(article=article)
         .select_related("author")
+        .annotate(**with_page)
         .prefetch_related(replies)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     )
     context = {
@@ -237,6 +243,7 @@ def comment_edit(request, pk):
             return render(
                 request, "comments/comment_edit.html", {"comment": comment, "form": form}, status=403
             )
+        messages.success(request, "Your comment has been updated.")
         return redirect(comment)
     status = 400 if request.method == "POST" else 200
     return render(request, "comments/comment_edit.html", {"comment": comment, "form": form}, status=status)
@@ -248,5 +255,6 @@ def comment_delete(request, pk):
     comment = own_comment(request, pk)
     if request.method == "POST":
         delete_comment(comment=comment, user=request.user)
+        messages.success(request, "Your comment has been deleted.")
         return redirect(comment)
     return render(request, "comments/comment_delete.html", {"comment": comment})

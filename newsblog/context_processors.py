@@ -8,7 +8,9 @@ def nav_categories():
     """Categories for the header, cached: every page shows them, they rarely change."""
     from articles.models import Category
 
-    return cache.get_or_set(NAV_CACHE_KEY, lambda: list(Category.objects.values("name", "slug")), 600)
+    return cache.get_or_set(
+        NAV_CACHE_KEY, lambda: list(Category.objects.in_menu().values("name", "slug")), 600
+    )
 
 
 def site(request):

@@ -40,7 +40,9 @@ def test_wrong_password_rerenders_with_an_error_and_keeps_the_username(client):
     user = make_user()
     response = client.post(LOGIN_URL, {"username": user.username, "password": "wrong password"})
     assert response.status_code == 400
-    assert "correct username and password" in response.text
+    assert "That username and password don&#x27;t match an account." in response.text
+    assert "capitals count there (not in the username)" in response.text
+    assert "case-sensitive" not in response.text
     assert f'value="{user.username}"' in response.text
     assert "wrong password" not in response.text
     assert "_auth_user_id" not in client.session
@@ -162,3 +164,40 @@ def test_the_login_page_points_new_readers_at_their_confirmation_mail(client):
     response = client.get("/accounts/login/")
     assert "Just signed up?" in response.text
     assert 'href="/accounts/signup/resend/"' in response.text
+
+
+def test_log_out_says_so(client):
+    client.force_login(make_user())
+    response = client.post(LOGOUT_URL, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("articles:home")
+    assert "You have logged out." in response.text
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        LOGIN_URL,
+        "/accounts/password_reset/",
+        "/accounts/password_reset/done/",
+        "/accounts/reset/MQ/set-password/",
+        "/accounts/reset/done/",
+    ],
+)
+def test_account_pages_carry_the_site_name_not_the_host(client, settings, url):
+    settings.SITE_NAME = "The Harbour Post"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    response = client.get(url, HTTP_HOST="127.0.0.1:8103")
+    assert response.status_code == 200
+    assert "The Harbour Post" in response.text
+    assert '<a class="site-name" href="/">The Harbour Post</a>' in response.text
+    assert "127.0.0.1:8103" not in response.text.split("<body", 1)[1].replace("127.0.0.1:8103/", "")
+
+
+@pytest.mark.parametrize("url", ["/accounts/password_change/", "/accounts/password_change/done/"])
+def test_signed_in_account_pages_carry_the_site_name(client, settings, url):
+    settings.SITE_NAME = "The Harbour Post"
+    client.force_login(make_user())
+    response = client.get(url)
+    assert '<a class="site-name" href="/">The Harbour Post</a>' in response.text
+    assert "<title>" in response.text and "testserver" not in response.text

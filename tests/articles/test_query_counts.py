@@ -13,13 +13,29 @@ def make_articles(count, category, author):
         make_article(category=category, author=author)
 
 
-@pytest.mark.parametrize("count", [3, 30])
-def test_home_queries_do_not_grow(client, django_assert_num_queries, count):
-    make_articles(count, make_category(), make_staff())
+@pytest.mark.parametrize(("count", "sections"), [(3, 1), (30, 3), (60, 12)])
+def test_front_page_queries_do_not_grow(client, django_assert_num_queries, count, sections):
+    author = make_staff()
+    categories = [make_category() for _ in range(sections)]
+    for i in range(count):
+        image = {"lead_image": image_upload(), "lead_image_alt": "A photo"} if i % 3 == 0 else {}
+        make_article(category=categories[i % sections], author=author, **image)
     client.get("/")  # warms the cached section list in the header
+    # the newest stories + authors + categories; the sections in the menu (6 shown at most);
+    # the newest stories of every shown section + authors + categories (one UNION, or one window)
+    with django_assert_num_queries(3):
+        response = client.get("/")
+    assert response.status_code == 200
+    assert len(response.context["sections"]) <= 6
+
+
+@pytest.mark.parametrize("count", [13, 40])
+def test_later_home_pages_queries_do_not_grow(client, django_assert_num_queries, count):
+    make_articles(count, make_category(), make_staff())
+    client.get("/")
     # count, page of articles + authors + categories
     with django_assert_num_queries(2):
-        assert client.get("/").status_code == 200
+        assert client.get("/?page=2").status_code == 200
 
 
 @pytest.mark.parametrize("count", [3, 30])

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from articles.models import Article
+from articles.models import Article, Category
 from tests.factories import image_upload, make_article, make_category, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
@@ -29,9 +29,11 @@ def test_home_paginates_ten_a_page(client):
         make_article(title=f"Story {i:02d}", category=category, author=author,
                      published_at=timezone.now() - timedelta(hours=i + 1))  # fmt: skip
     first = client.get("/")
-    assert first.content.decode().count('class="card"') == 10
+    shown = [article.title for article in [first.context["lead"], *first.context["stories"]]]
+    assert shown == [f"Story {i:02d}" for i in range(10)]
+    assert '<a href="?page=2">More news →</a>' in first.content.decode()
     second = client.get("/?page=2")
-    assert second.content.decode().count('class="card"') == 2
+    assert second.content.decode().count('<article class="card') == 2
     assert b"Story 11" in second.content
 
 
@@ -142,3 +144,73 @@ def test_reader_pages_refuse_post(client):
     article = make_article()
     assert client.post(article.get_absolute_url()).status_code == 405
     assert client.post("/").status_code == 405
+
+
+def test_section_menu_lists_only_sections_with_published_articles_a_to_z_whatever_the_case(client):
+    for name in ("World", "blog", "Arts"):
+        make_article(category=make_category(name=name))
+    make_category(name="Empty")
+    make_article(category=make_category(name="Drafts only"), status=Article.Status.DRAFT)
+    make_article(category=make_category(name="Scheduled"), published_at=timezone.now() + timedelta(hours=1))
+    html = client.get("/").content.decode()
+    start = html.index('aria-label="Sections"')
+    menu = html[start : html.index("</nav>", start)]
+    names = [part.split("<")[0] for part in menu.split('/">')[1:]]
+    assert names == ["Arts", "blog", "World", "RSS feed"]
+    assert list(Category.objects.in_menu().values_list("name", flat=True)) == ["Arts", "blog", "World"]
+
+
+def test_feed_link_and_labelled_search_box_are_on_every_page(client):
+    make_article()
+    html = client.get("/").content.decode()
+    assert '<a class="feed-link" href="/feed/">RSS feed</a>' in html
+    assert '<label for="header-q">Search articles</label>' in html
+
+
+def test_credit_is_shown_as_written(client):
+    article = make_article(
+        lead_image=image_upload(), lead_image_alt="A drawing", lead_image_caption="The new bridge.",
+        lead_image_credit="Illustration: newsblog",
+    )  # fmt: skip
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert '<span class="credit">Illustration: newsblog</span>' in html
+    assert "Photo:" not in html
+
+
+def test_share_links_are_plain_links_to_this_article(client):
+    article = make_article(title="Ferries & trains")
+    html = client.get(article.get_absolute_url()).content.decode()
+    share = html[html.index('class="share"') : html.index("</nav>", html.index('class="share"'))]
+    url = "http%3A%2F%2Ftestserver%2Farticles%2F" + article.slug + "%2F"
+    assert f'href="mailto:?subject=Ferries%20%26%20trains&amp;body={url}"' in share
+    assert f'href="http://testserver{article.get_absolute_url()}"' in share
+    assert f'href="https://www.facebook.com/sharer/sharer.php?u={url}"' in share
+    for network in ("Bluesky", "X", "LinkedIn", "Reddit", "WhatsApp"):
+        assert f">{network}</a>" in share
+    assert "<script" not in share and "<img" not in share and "<iframe" not in share
+
+
+def test_only_people_who_publish_have_an_author_page(client):
+    reader = make_user(username="reader")
+    staff_without_articles = make_staff(username="newhire")
+    drafter = make_staff(username="drafter")
+    make_article(author=drafter, status=Article.Status.DRAFT)
+    author = make_staff(username="Ada")
+    make_article(author=author)
+    for user in (reader, staff_without_articles, drafter):
+        assert client.get(f"/authors/{user.username}/").status_code == 404
+    assert client.get("/authors/Ada/").status_code == 200  # the permanent URL, as spelt
+
+
+def test_comment_author_names_link_only_to_authors_who_publish(client):
+    from tests.factories import make_comment
+
+    author = make_staff(username="writer", display_name="Writer")
+    article = make_article(author=author)
+    reader = make_user(username="talker", display_name="Talker")
+    make_comment(article=article, author=reader)
+    make_comment(article=article, author=author)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert 'class="comment-author">Talker</span>' in html
+    assert "/authors/talker/" not in html
+    assert 'class="comment-author" href="/authors/writer/">Writer</a>' in html

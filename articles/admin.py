@@ -54,6 +54,11 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Article)
 class ArticleAdmin(MarkdownxModelAdmin):
     form = ArticleAdminForm
+
+    class Media:
+        # The live preview uses the article page's own rules: it shows exactly what readers will see.
+        css = {"all": ["css/article.css", "css/admin-preview.css"]}
+
     list_display = ("title", "status", "author", "category", "published_at", "updated_at")
     list_filter = ("status", "category", "author", "comments_enabled")
     list_select_related = ("author", "category")

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.utils.text import Truncator
 
 from comments.models import Comment
 from comments.services import moderate_comments
@@ -6,7 +7,9 @@ from comments.services import moderate_comments
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
-    list_display = ("short_body", "article", "author", "state", "created_at", "edited_at")
+    # What a moderator needs fits 1280 px without sideways scrolling: long text is shortened.
+    list_display = ("short_body", "author", "state", "created_at", "short_article")
+    ordering = ("-created_at", "-id")
     list_filter = ("state", "created_at")
     list_select_related = ("article", "author")
     search_fields = ("body", "author__username", "author__display_name", "article__title")
@@ -15,9 +18,16 @@ class CommentAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "edited_at")
     actions = ("hide_comments", "unhide_comments")
 
+    class Media:
+        css = {"all": ["css/admin-comments.css"]}
+
     @admin.display(description="comment")
     def short_body(self, obj):
-        return obj.body if len(obj.body) <= 80 else obj.body[:79] + "…"
+        return Truncator(obj.body).chars(60)
+
+    @admin.display(description="article", ordering="article__title")
+    def short_article(self, obj):
+        return Truncator(obj.article.title).chars(30)
 
     @admin.action(description="Hide selected comments")
     def hide_comments(self, request, queryset):

@@ -26,7 +26,7 @@ OVERFLOWING = """() => {
   };
   return [...document.body.querySelectorAll("*")].filter((el) => {
     const rect = el.getBoundingClientRect();
-    if (rect.width === 0 || rect.height === 0 || clips(el)) return false;
+    if (rect.width === 0 || rect.height === 0 || !el.checkVisibility() || clips(el)) return false;
     return rect.width > width || rect.right > width + 0.5 || rect.left < -0.5;
   }).map((el) => el.outerHTML.slice(0, 120));
 }"""

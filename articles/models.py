@@ -225,6 +225,7 @@ class Article(models.Model):
         if image:
             image.mark_saved()
         self.update_search_vector(using=kwargs.get("using") or self._state.db)
+        cache.delete(NAV_CACHE_KEY)  # the menu lists only sections with a published article
 
     def update_search_vector(self, using=None):
         """Recompute the stored search vector in the database (PostgreSQL only; one UPDATE)."""

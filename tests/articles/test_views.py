@@ -214,3 +214,13 @@ def test_comment_author_names_link_only_to_authors_who_publish(client):
     assert 'class="comment-author">Talker</span>' in html
     assert "/authors/talker/" not in html
     assert 'class="comment-author" href="/authors/writer/">Writer</a>' in html
+
+
+def test_a_section_joins_the_menu_when_its_first_article_is_published(client):
+    make_article(category=make_category(name="Arts"))
+    section = make_category(name="Science")
+    draft = make_article(category=section, status=Article.Status.DRAFT)
+    assert ">Science</a>" not in client.get("/").content.decode()
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
+    assert ">Science</a>" in client.get("/").content.decode()

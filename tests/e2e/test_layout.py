@@ -45,7 +45,8 @@ def site(site_url):
         lead_image_credit="Illustration: newsblog",
         body="Text with a https://example.org/a/very/long/address/that/does/not/break/easily/at/all link.\n\n"
         "## Timetable\n\n| Day | First | Last | Every | Note |\n|---|---|---|---|---|\n"
-        "| Monday to Friday | 05:30 | 01:30 | 20 minutes | https://example.org/timetables/harbour-island-night |\n\n"
+        "| Monday to Friday | 05:30 | 01:30 | 20 minutes | https://example.org/timetables/harbour-night |"
+        "\n\n"
         "```\nferry --timetable --from harbour --to island --night --every 20min --verbose\n```",
     )
     for i in range(4):

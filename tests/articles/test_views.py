@@ -211,9 +211,9 @@ def test_comment_author_names_link_only_to_authors_who_publish(client):
     make_comment(article=article, author=reader)
     make_comment(article=article, author=author)
     html = client.get(article.get_absolute_url()).content.decode()
-    assert 'class="comment-author">Talker</span>' in html
+    assert 'class="comment-author"><bdi>Talker</bdi></span>' in html
     assert "/authors/talker/" not in html
-    assert 'class="comment-author" href="/authors/writer/">Writer</a>' in html
+    assert 'class="comment-author" href="/authors/writer/"><bdi>Writer</bdi></a>' in html
 
 
 def test_a_section_joins_the_menu_when_its_first_article_is_published(client):

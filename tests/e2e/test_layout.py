@@ -187,7 +187,7 @@ def test_comment_authors_link_only_when_they_publish(page, site):
     expect(comments.get_by_role("link", name="Rita Reader")).to_have_count(0)
     expect(comments.get_by_text("Rita Reader", exact=True)).to_be_visible()
     comments.get_by_role("link", name="Ada Writer").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Writer")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Writer")
     page.goto(site["url"] + "/authors/rita/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
 

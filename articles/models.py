@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models
@@ -16,7 +15,6 @@ from markdownx.models import MarkdownxField
 
 from articles.images import CleanImageField
 from articles.markdown import BODY_MAX_LENGTH, render_markdown, validate_markdown
-from newsblog.context_processors import NAV_CACHE_KEY
 
 MAX_BULLETS = 7
 MAX_BULLET_LENGTH = 280
@@ -55,15 +53,6 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:category", args=[self.slug])
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        cache.delete(NAV_CACHE_KEY)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        cache.delete(NAV_CACHE_KEY)
-        return result
 
 
 class ArticleQuerySet(models.QuerySet):

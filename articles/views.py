@@ -10,9 +10,19 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from accounts.caching import user_tag
+from articles.caching import (
+    ALL_ARTICLES,
+    by_author_tag,
+    category_tag,
+    in_category_tag,
+    listing_tags,
+    shown_tags,
+)
 from articles.models import Article, Category
 from articles.search import clean_query, search_articles, with_snippets
-from newsblog.cache import reader_page
+from pagecache.pages import reader_page
+from pagecache.tags import shows
 
 PAGE_SIZE = 10
 
@@ -30,6 +40,7 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
 @reader_page
 def home(request):
     page = paginate(request, Article.objects.for_listing())
+    shows(ALL_ARTICLES, *listing_tags(page))
     return render(
         request, "articles/article_list.html", {"page": page, "canonical_url": canonical_url(request, page)}
     )
@@ -44,6 +55,8 @@ def render_article(request, article, *, status=200, extensions_context=None):
     """The article page. `extensions_context` stands in for what the extensions would add, so that
     one of them can re-show its part of the page (a form with its errors, say)."""
     context = {"article": article, **article_discovery_context(request, article)}
+    # Related reading lists other articles: any article's change may change it.
+    shows(*shown_tags(article), ALL_ARTICLES, *listing_tags(context["related_articles"]))
     if extensions_context is None:
         for extend in article_page_extensions:
             context.update(extend(request, article))
@@ -69,6 +82,7 @@ def detail(request, slug):
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
     page = paginate(request, Article.objects.for_listing().filter(category=category))
+    shows(category_tag(category.pk), in_category_tag(category.pk), *listing_tags(page))
     context = {"category": category, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/category_detail.html", context)
 
@@ -78,6 +92,7 @@ def category(request, slug):
 def author(request, username):
     author = get_object_or_404(get_user_model(), username=username, is_active=True)
     page = paginate(request, Article.objects.for_listing().filter(author=author))
+    shows(user_tag(author.pk), by_author_tag(author.pk), *listing_tags(page))
     context = {"author": author, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/author_detail.html", context)
 
@@ -90,6 +105,8 @@ def search(request):
     if query:
         page = paginate(request, search_articles(query))
         with_snippets(page.object_list, query)
+        shows(*listing_tags(page))
+    shows(ALL_ARTICLES)
     return render(request, "articles/search.html", {"query": query, "page": page})
 
 

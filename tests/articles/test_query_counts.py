@@ -17,8 +17,8 @@ def make_articles(count, category, author):
 def test_home_queries_do_not_grow(client, django_assert_num_queries, count):
     make_articles(count, make_category(), make_staff())
     client.get("/")  # warms the cached section list in the header
-    # count, page of articles + authors + categories
-    with django_assert_num_queries(2):
+    # the section menu's version, count, page of articles + authors + categories
+    with django_assert_num_queries(3):
         assert client.get("/").status_code == 200
 
 
@@ -27,8 +27,8 @@ def test_category_queries_do_not_grow(client, django_assert_num_queries, count):
     category = make_category()
     make_articles(count, category, make_staff())
     client.get("/")
-    # category, count, page of articles + authors + categories
-    with django_assert_num_queries(3):
+    # the section menu's version, category, count, page of articles + authors + categories
+    with django_assert_num_queries(4):
         assert client.get(category.get_absolute_url()).status_code == 200
 
 
@@ -37,16 +37,17 @@ def test_author_queries_do_not_grow(client, django_assert_num_queries, count):
     author = make_staff()
     make_articles(count, make_category(), author)
     client.get("/")
-    # author, count, page of articles + authors + categories
-    with django_assert_num_queries(3):
+    # the section menu's version, author, count, page of articles + authors + categories
+    with django_assert_num_queries(4):
         assert client.get(author.get_absolute_url()).status_code == 200
 
 
 def test_article_page_query_budget(client, django_assert_num_queries):
     article = make_article(lead_image=image_upload(), lead_image_alt="A photo")
     client.get("/")
-    # article + author + category, related articles, comment thread count, comment threads
-    with django_assert_num_queries(4):
+    # the section menu's version, article + author + category, related articles, comment thread
+    # count, comment threads
+    with django_assert_num_queries(5):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -54,6 +55,6 @@ def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_q
     article = make_article()
     client.force_login(make_staff())
     client.get("/")
-    # session, user, then the four above
-    with django_assert_num_queries(6):
+    # the section menu's version, session, user, then the four above
+    with django_assert_num_queries(7):
         assert client.get(article.get_absolute_url()).status_code == 200

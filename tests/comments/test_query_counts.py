@@ -42,8 +42,8 @@ def test_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.get(article.get_absolute_url())
     # article + author + category, related articles, comment counts, page of threads + authors,
-    # their replies + authors
-    with django_assert_num_queries(5):
+    # the section menu's version, their replies + authors
+    with django_assert_num_queries(6):
         client.get(article.get_absolute_url())
 
 
@@ -51,8 +51,8 @@ def test_signed_in_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.force_login(make_user())
     client.get(article.get_absolute_url())
-    # session, user, then the five above
-    with django_assert_num_queries(7):
+    # the section menu's version, session, user, then the five above
+    with django_assert_num_queries(8):
         client.get(article.get_absolute_url())
 
 
@@ -60,8 +60,8 @@ def test_home_page_comment_counts_cost_no_extra_queries(client, django_assert_nu
     for _ in range(12):
         make_comment(article=make_article())
     client.get("/")
-    # count, page of articles + authors + categories + comment counts
-    with django_assert_num_queries(2):
+    # the section menu's version, count, page of articles + authors + categories + comment counts
+    with django_assert_num_queries(3):
         client.get("/")
 
 
@@ -90,7 +90,7 @@ def test_article_page_costs_the_same_with_10_or_1000_comments(client):
     few, many = make_article(), make_article()
     bulk_comments(few, 10)
     bulk_comments(many, 1000)
-    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 5
+    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 6
 
 
 def test_home_costs_the_same_with_10_or_1000_articles(client):

@@ -57,6 +57,15 @@ def shown_tags(article):
     ]
 
 
+def related_tags(articles):
+    """Related reading shows title, section and author, not the comment count."""
+    return [
+        tag
+        for a in articles
+        for tag in (article_tag(a.pk), user_tag(a.author_id), category_tag(a.category_id))
+    ]
+
+
 def listing_tags(articles):
     return [tag for article in articles for tag in shown_tags(article)]
 

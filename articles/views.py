@@ -17,6 +17,7 @@ from articles.caching import (
     category_tag,
     in_category_tag,
     listing_tags,
+    related_tags,
     shown_tags,
 )
 from articles.models import Article, Category
@@ -56,7 +57,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
     one of them can re-show its part of the page (a form with its errors, say)."""
     context = {"article": article, **article_discovery_context(request, article)}
     # Related reading lists other articles: any article's change may change it.
-    shows(*shown_tags(article), ALL_ARTICLES, *listing_tags(context["related_articles"]))
+    shows(*shown_tags(article), ALL_ARTICLES, *related_tags(context["related_articles"]))
     if extensions_context is None:
         for extend in article_page_extensions:
             context.update(extend(request, article))

@@ -26,6 +26,8 @@ from pagecache.pages import reader_page
 from pagecache.tags import shows
 
 PAGE_SIZE = 10
+# Far beyond any archive; keeps the offset within what every database accepts.
+MAX_PAGE = 1_000_000
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
@@ -37,10 +39,55 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
         raise Http404("There is no such page.") from exc
 
 
+class ListPage:
+    """One page of a list that never counts the list: it reads one row more than it shows to know
+    whether an older page exists, so its cost does not grow with the archive. `?page=N` links keep
+    working; a page past the end is a 404."""
+
+    def __init__(self, rows, number, has_next):
+        self.object_list, self.number = rows, number
+        self.has_next_page = has_next
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self.has_next_page
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_previous() or self.has_next()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def list_page(request, queryset, per_page=PAGE_SIZE):
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        raise Http404("There is no such page.") from None
+    if not 1 <= number <= MAX_PAGE:
+        raise Http404("There is no such page.")
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if not rows and number > 1:
+        raise Http404("There is no such page.")
+    return ListPage(rows[:per_page], number, has_next=len(rows) > per_page)
+
+
 @require_safe
 @reader_page
 def home(request):
-    page = paginate(request, Article.objects.for_listing())
+    page = list_page(request, Article.objects.for_listing())
     shows(ALL_ARTICLES, *listing_tags(page))
     return render(
         request, "articles/article_list.html", {"page": page, "canonical_url": canonical_url(request, page)}
@@ -82,7 +129,7 @@ def detail(request, slug):
 @reader_page
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
-    page = paginate(request, Article.objects.for_listing().filter(category=category))
+    page = list_page(request, Article.objects.for_listing().filter(category=category))
     shows(category_tag(category.pk), in_category_tag(category.pk), *listing_tags(page))
     context = {"category": category, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/category_detail.html", context)
@@ -92,7 +139,7 @@ def category(request, slug):
 @reader_page
 def author(request, username):
     author = get_object_or_404(get_user_model(), username=username, is_active=True)
-    page = paginate(request, Article.objects.for_listing().filter(author=author))
+    page = list_page(request, Article.objects.for_listing().filter(author=author))
     shows(user_tag(author.pk), by_author_tag(author.pk), *listing_tags(page))
     context = {"author": author, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/author_detail.html", context)

@@ -19,6 +19,7 @@ import time
 from functools import wraps
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -168,10 +169,15 @@ class PageCacheMiddleware:
             return self.get_response(request)
         store = get_store()
         key = f"a:{page_key(request)}"
-        response = self.from_cache(request, store, key)
+        try:
+            response = self.from_cache(request, store, key)
+            render = None if response is not None else Render()
+        except (OperationalError, InterfaceError):
+            # The database (holding the versions without Redis) is gone: the view answers, and the
+            # project's outage handling turns its failure into a 503.
+            return self.get_response(request)
         if response is not None:
             return response
-        render = Render()
         with collecting() as shown:
             response = self.get_response(request)
         if not storable(response) or b"<!--pc" in response.content:

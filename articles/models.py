@@ -278,16 +278,3 @@ class Article(models.Model):
         if not self.lead_image_renditions:
             return None
         return min(self.lead_image_renditions, key=lambda r: r["width"])
-
-
-class ContentGeneration(models.Model):
-    """One row: when reader-visible content last changed (see newsblog/cache.py).
-
-    Used when there is no Redis, so that every gunicorn worker agrees on it.
-    """
-
-    value = models.BigIntegerField(default=0)
-    next_publish_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self):
-        return f"generation {self.value}"

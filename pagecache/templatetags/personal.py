@@ -2,6 +2,8 @@
 default, `{% personal_default "kind" args %}...{% endpersonal_default %}` around what most readers
 get (kept unless the filler has something else for this reader). See pagecache/personal.py."""
 
+from types import SimpleNamespace
+
 from django import template
 from django.utils.safestring import mark_safe
 
@@ -10,11 +12,16 @@ from pagecache import personal as parts
 register = template.Library()
 
 
+def reader(context):
+    """The request; a template rendered without one (an e-mail, a test) gets its `user` alone."""
+    return context.get("request") or SimpleNamespace(user=context.get("user"), session={}, GET={})
+
+
 @register.simple_tag(takes_context=True)
 def personal(context, kind, *args):
     if parts.is_shared_render():
         return mark_safe(parts.marker(kind, args))  # noqa: S308 - an HTML comment of quoted values
-    return mark_safe(parts.fill_one(context["request"], kind, args) or "")  # noqa: S308 - fillers escape
+    return mark_safe(parts.fill_one(reader(context), kind, args) or "")  # noqa: S308 - fillers escape
 
 
 class PersonalDefaultNode(template.Node):
@@ -27,7 +34,7 @@ class PersonalDefaultNode(template.Node):
         default = self.nodelist.render(context)
         if parts.is_shared_render():
             return parts.marker(kind, args, default)
-        return parts.fill_one(context["request"], kind, args, default)
+        return parts.fill_one(reader(context), kind, args, default)
 
 
 @register.tag

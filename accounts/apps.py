@@ -8,12 +8,14 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save
+        from django.utils.html import escape
 
-        from accounts.backends import user_changed
+        from accounts.caching import changed_tags
         from accounts.throttling import reset_own_failures
+        from pagecache import personal
+        from pagecache.tags import watch
 
-        user_model = get_user_model()
-        post_save.connect(user_changed, sender=user_model, dispatch_uid="accounts-user-changed-save")
-        post_delete.connect(user_changed, sender=user_model, dispatch_uid="accounts-user-changed-delete")
+        # Logging in changes no reader's page.
+        watch(get_user_model(), tags=changed_tags, ignore_fields={"last_login"})
+        personal.register("name", lambda request: escape(request.user.public_name))
         user_logged_in.connect(reset_own_failures, dispatch_uid="accounts-reset-own-failures")

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
 
 
 class ArticlesConfig(AppConfig):
@@ -7,7 +6,10 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from newsblog.cache import content_changed
+        from articles.caching import article_changed_tags, category_changed_tags, next_publication
+        from articles.models import Article, Category
+        from pagecache.tags import watch
 
-        post_save.connect(content_changed, dispatch_uid="newsblog-content-saved")
-        post_delete.connect(content_changed, dispatch_uid="newsblog-content-deleted")
+        # before_save: an article moved to another section or author leaves their lists too.
+        watch(Article, tags=article_changed_tags, before_save=True, schedule=next_publication)
+        watch(Category, tags=category_changed_tags)

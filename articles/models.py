@@ -4,7 +4,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import connections, models
@@ -16,7 +15,6 @@ from markdownx.models import MarkdownxField
 
 from articles.images import CleanImageField
 from articles.markdown import BODY_MAX_LENGTH, render_markdown, validate_markdown
-from newsblog.context_processors import NAV_CACHE_KEY
 
 MAX_BULLETS = 7
 MAX_BULLET_LENGTH = 280
@@ -64,15 +62,6 @@ class Category(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:category", args=[self.slug])
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        cache.delete(NAV_CACHE_KEY)
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        cache.delete(NAV_CACHE_KEY)
-        return result
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -225,7 +214,6 @@ class Article(models.Model):
         if image:
             image.mark_saved()
         self.update_search_vector(using=kwargs.get("using") or self._state.db)
-        cache.delete(NAV_CACHE_KEY)  # the menu lists only sections with a published article
 
     def update_search_vector(self, using=None):
         """Recompute the stored search vector in the database (PostgreSQL only; one UPDATE)."""
@@ -305,16 +293,3 @@ def has_published(user_ref="pk"):
     """A filter or annotation: the user named by `user_ref` has a published article. Only they have
     a public author page; readers who comment do not."""
     return models.Exists(Article.objects.published().filter(author=models.OuterRef(user_ref)))
-
-
-class ContentGeneration(models.Model):
-    """One row: when reader-visible content last changed (see newsblog/cache.py).
-
-    Used when there is no Redis, so that every gunicorn worker agrees on it.
-    """
-
-    value = models.BigIntegerField(default=0)
-    next_publish_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self):
-        return f"generation {self.value}"

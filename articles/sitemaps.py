@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
+from articles.caching import ALL_ARTICLES, ALL_CATEGORIES
 from articles.feeds import xml_safe
 from articles.models import Article, Category
-from newsblog.cache import reader_page
+from pagecache.pages import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
 NEWS_MAX_URLS = 1000  # Google News sitemaps hold at most 1,000 URLs
@@ -69,13 +70,13 @@ SITEMAPS = {"articles": ArticleSitemap, "categories": CategorySitemap, "authors"
 
 
 @require_safe
-@reader_page
+@reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, "users"))
 def sitemap(request):
     return sitemap_view(request, sitemaps=SITEMAPS)
 
 
 @require_safe
-@reader_page
+@reader_page(tags=(ALL_ARTICLES,))
 def news_sitemap(request):
     """Google News sitemap: articles published in the last 48 hours."""
     now = timezone.now()

@@ -1,9 +1,13 @@
 from django.urls import path
 
 from articles import feeds, views
-from newsblog.cache import reader_page
+from articles.caching import ALL_ARTICLES, ALL_CATEGORIES
+from pagecache.pages import reader_page
 
 app_name = "articles"
+
+# Feeds list articles with their authors and sections.
+feed = reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, "users"))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -11,8 +15,8 @@ urlpatterns = [
     path("category/<slug:slug>/", views.category, name="category"),
     path("authors/<str:username>/", views.author, name="author"),
     path("search/", views.search, name="search"),
-    path("feed/", reader_page(feeds.LatestArticlesFeed()), name="feed"),
-    path("feed/atom/", reader_page(feeds.LatestArticlesAtomFeed()), name="feed-atom"),
-    path("category/<slug:slug>/feed/", reader_page(feeds.CategoryFeed()), name="category-feed"),
-    path("category/<slug:slug>/feed/atom/", reader_page(feeds.CategoryAtomFeed()), name="category-feed-atom"),
+    path("feed/", feed(feeds.LatestArticlesFeed()), name="feed"),
+    path("feed/atom/", feed(feeds.LatestArticlesAtomFeed()), name="feed-atom"),
+    path("category/<slug:slug>/feed/", feed(feeds.CategoryFeed()), name="category-feed"),
+    path("category/<slug:slug>/feed/atom/", feed(feeds.CategoryAtomFeed()), name="category-feed-atom"),
 ]

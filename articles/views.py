@@ -10,12 +10,26 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
+from accounts.caching import user_tag
+from articles.caching import (
+    ALL_ARTICLES,
+    ALL_CATEGORIES,
+    by_author_tag,
+    category_tag,
+    in_category_tag,
+    listing_tags,
+    related_tags,
+    shown_tags,
+)
 from articles.front import front_page
 from articles.models import Article, Category, has_published
 from articles.search import clean_query, search_articles, with_snippets
-from newsblog.cache import reader_page
+from pagecache.pages import reader_page
+from pagecache.tags import shows
 
 PAGE_SIZE = 10
+# Far beyond any archive; keeps the offset within what every database accepts.
+MAX_PAGE = 1_000_000
 
 
 def paginate(request, queryset, per_page=PAGE_SIZE):
@@ -27,13 +41,62 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
         raise Http404("There is no such page.") from exc
 
 
+class ListPage:
+    """One page of a list that never counts the list: it reads one row more than it shows to know
+    whether an older page exists, so its cost does not grow with the archive. `?page=N` links keep
+    working; a page past the end is a 404."""
+
+    def __init__(self, rows, number, has_next):
+        self.object_list, self.number = rows, number
+        self.has_next_page = has_next
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
+
+    def has_next(self):
+        return self.has_next_page
+
+    def has_previous(self):
+        return self.number > 1
+
+    def has_other_pages(self):
+        return self.has_previous() or self.has_next()
+
+    def next_page_number(self):
+        return self.number + 1
+
+    def previous_page_number(self):
+        return self.number - 1
+
+
+def list_page(request, queryset, per_page=PAGE_SIZE):
+    try:
+        number = int(request.GET.get("page") or 1)
+    except ValueError:
+        raise Http404("There is no such page.") from None
+    if not 1 <= number <= MAX_PAGE:
+        raise Http404("There is no such page.")
+    start = (number - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    if not rows and number > 1:
+        raise Http404("There is no such page.")
+    return ListPage(rows[:per_page], number, has_next=len(rows) > per_page)
+
+
 @require_safe
 @reader_page
 def home(request):
     if (request.GET.get("page") or "1") == "1":  # later pages are the plain list
         context = {**front_page(top_size=PAGE_SIZE), "canonical_url": canonical_url(request)}
+        blocks = [article for block in context["sections"] for article in block["articles"]]
+        shown = [article for article in (context["lead"], *context["stories"], *blocks) if article]
+        shows(ALL_ARTICLES, ALL_CATEGORIES, *listing_tags(shown))
         return render(request, "articles/front_page.html", context)
-    page = paginate(request, Article.objects.for_listing())
+    page = list_page(request, Article.objects.for_listing())
+    shows(ALL_ARTICLES, *listing_tags(page))
     return render(
         request, "articles/article_list.html", {"page": page, "canonical_url": canonical_url(request, page)}
     )
@@ -48,6 +111,8 @@ def render_article(request, article, *, status=200, extensions_context=None):
     """The article page. `extensions_context` stands in for what the extensions would add, so that
     one of them can re-show its part of the page (a form with its errors, say)."""
     context = {"article": article, **article_discovery_context(request, article)}
+    # Related reading lists other articles: any article's change may change it.
+    shows(*shown_tags(article), ALL_ARTICLES, *related_tags(context["related_articles"]))
     if extensions_context is None:
         for extend in article_page_extensions:
             context.update(extend(request, article))
@@ -72,7 +137,8 @@ def detail(request, slug):
 @reader_page
 def category(request, slug):
     category = get_object_or_404(Category, slug=slug)
-    page = paginate(request, Article.objects.for_listing().filter(category=category))
+    page = list_page(request, Article.objects.for_listing().filter(category=category))
+    shows(category_tag(category.pk), in_category_tag(category.pk), *listing_tags(page))
     context = {"category": category, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/category_detail.html", context)
 
@@ -82,7 +148,8 @@ def category(request, slug):
 def author(request, username):
     authors = get_user_model().objects.filter(has_published(), is_active=True)
     author = get_object_or_404(authors, username=username)
-    page = paginate(request, Article.objects.for_listing().filter(author=author))
+    page = list_page(request, Article.objects.for_listing().filter(author=author))
+    shows(user_tag(author.pk), by_author_tag(author.pk), *listing_tags(page))
     context = {"author": author, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/author_detail.html", context)
 
@@ -95,6 +162,8 @@ def search(request):
     if query:
         page = paginate(request, search_articles(query))
         with_snippets(page.object_list, query)
+        shows(*listing_tags(page))
+    shows(ALL_ARTICLES)
     return render(request, "articles/search.html", {"query": query, "page": page})
 
 

@@ -41,6 +41,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 import slow_clients  # noqa: E402 - bench/ is the script's folder
+import writes  # noqa: E402 - bench/ is the script's folder
 
 from tests.hardening.servers import Nginx  # noqa: E402 - the same nginx start as the tests
 
@@ -65,6 +66,15 @@ ROWS = [
 # Through nginx, reader pages against nginx serving a saved copy of the article page from disk.
 NGINX_VS_STATIC_TARGET = 0.5
 SEARCH_P99_TARGET_MS = 100
+REMOVE_BENCH_COMMENTS = """
+from comments.models import Comment, update_article_counters
+from pagecache.tags import changed_everything
+posted = Comment.objects.filter(body__startswith="Bench comment ")
+articles = set(posted.values_list("article_id", flat=True))
+posted.delete()
+update_article_counters(articles)
+changed_everything()
+"""
 ARTICLE_BYTES_TARGET = 50 * 1024
 
 
@@ -119,6 +129,9 @@ def parse_args():
     parser.add_argument("--no-explain", action="store_true", help="skip EXPLAIN ANALYZE of the page queries")
     parser.add_argument(
         "--no-slow-clients", action="store_true", help="skip the 60 s slow-client run through nginx"
+    )
+    parser.add_argument(
+        "--no-writes", action="store_true", help="skip the reads-while-writing rows (about 2 minutes)"
     )
     parser.add_argument("--max-minutes", type=int, default=20, help="abort the whole run after this long")
     args = parser.parse_args()
@@ -249,6 +262,9 @@ def site_env(database_url, redis_url):
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         DJANGO_SETTINGS_MODULE="newsblog.settings",
+        # The reads-while-writing rows post a comment every 0.2 s from one reader.
+        COMMENTS_MIN_INTERVAL_SECONDS="0",
+        COMMENTS_MAX_PER_HOUR="0",
     )
     return env
 
@@ -606,6 +622,11 @@ def measure_site(args, env, info, password, out):
         else:
             log("slow clients: 50 connections, one header line every 5 s, for 60 s through nginx")
             checks["slow_clients"] = slow_clients.run(proxied + info["article_url"], seconds=60)
+        if not args.no_writes:
+            results["while_writing"] = writes.measure(
+                fetch=fetch, wrk=wrk, log=log, args=args, base=base, article_url=article_url,
+                cookie=cookie, quiet=results,
+            )  # fmt: skip
         checks["worker_rss_mib"] = server.worker_memory()
         lighthouse_results = {}
         if args.no_lighthouse:
@@ -697,6 +718,8 @@ def main():
         floor_before = measure_floor(args, env, out)
         log(f"floor: {floor_before['rps']:.0f} req/s")
         results, checks, lighthouse_results = measure_site(args, env, info, password, out)
+        # The comments the reads-while-writing rows posted: gone, so the next run reads the same data.
+        manage(env, "shell", "-c", REMOVE_BENCH_COMMENTS, capture=True)
         # Measured again after the pages; the faster of the two is the floor, so that a busy moment
         # during one floor run never flatters the ratios.
         floor_after = measure_floor(args, env, out)
@@ -763,6 +786,8 @@ def main():
             f"{'; '.join(seq) or 'none'}; slowest {slowest['page']} q{slowest['query']} "
             f"{slowest['execution_ms']:.1f} ms (plans in explain.txt)"
         )
+    if "while_writing" in results:
+        table += "\n\n" + writes.render(results["while_writing"])
     report = "\n".join([header, "", table, "", render_lighthouse(lighthouse_results), "", *extra])
     print("\n" + report + "\n")
     (out / "summary.txt").write_text(report + "\n")

@@ -6,10 +6,15 @@ class CommentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        # The article page shows its discussion; articles never imports comments, so we plug in here.
+        from articles.caching import discussion_tag
         from articles.views import article_page_extensions
-        from comments.views import comments_context, fill_personal_parts
-        from newsblog.cache import personal_parts
+        from comments.models import Comment
+        from comments.views import comments_context, own_actions, pending_comment_form
+        from pagecache import personal
+        from pagecache.tags import watch
 
+        # The article page shows its discussion; articles never imports comments, so we plug in here.
         article_page_extensions.append(comments_context)
-        personal_parts.append(fill_personal_parts)
+        watch(Comment, tags=lambda comment: [discussion_tag(comment.article_id)])
+        personal.register("own-actions", own_actions)
+        personal.register("comment-form", pending_comment_form)

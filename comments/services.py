@@ -7,8 +7,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from articles.caching import discussion_tag
 from comments.models import Comment, update_article_counters
-from newsblog.cache import bump_generation
+from pagecache import tags
 
 
 class CommentRefused(Exception):
@@ -96,5 +97,5 @@ def moderate_comments(*, comments, hide):
     article_ids = set(changed.values_list("article_id", flat=True))
     count = changed.update(state=target)
     update_article_counters(article_ids)
-    bump_generation()
+    tags.changed(*(discussion_tag(article_id) for article_id in article_ids))  # .update() sends no signal
     return count

@@ -1,10 +1,9 @@
 import math
-import re
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
@@ -16,12 +15,15 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.caching import user_tag
+from articles.caching import article_tag, by_author_tag, discussion_tag
 from articles.models import Article, has_published
 from articles.views import render_article
 from comments.forms import CommentEditForm, CommentForm
 from comments.models import PAGE_SIZE, Comment
 from comments.services import CommentRefused, delete_comment, edit_comment, post_comment
-from newsblog.cache import PAGE_TIMEOUT, current_entry
+from pagecache import personal
+from pagecache.tags import cached, shows
 
 PENDING_KEY = "pending_comment"
 
@@ -29,80 +31,49 @@ PENDING_KEY = "pending_comment"
 def comments_context(request, article, form=None, error=None):
     """The comments section of an article page.
 
-    The list itself is the same for every visitor, and for every signed-in reader except the Edit
-    and Delete links on their own comments: it is rendered once per content generation and cached,
-    and those links (and the form) are filled in per reader.
+    The list is the same for every visitor, and for every signed-in reader except the Edit and
+    Delete links on their own comments (personal parts, see comment.html): it is rendered once per
+    change to the discussion and cached.
     """
     try:
         number = int(request.GET.get("comments") or 1)
     except ValueError:
         raise Http404("There is no such page of comments.") from None
-    user = request.user
-    section = comment_list(article, number, member=user.is_authenticated)
-    shell = getattr(request, "member_shell", None)
-    if shell is not None:
-        # The shared copy of a signed-in reader's page: fill_personal_parts() below finishes it.
-        # It carries the empty form most readers get; a reply or restored text is rendered then.
-        shell["comments"] = {"article": article, "comments": section["comments"]}
-        return {
-            "comments_html": mark_safe(section["html"]),  # noqa: S308 - rendered by our template
-            "comment_form": CommentForm(initial={"parent": None}),
-            "comment_error": None,
-            "reply_target": None,
-        }
-    html = section["html"]
-    personal = {"comment_form": form, "comment_error": error, "reply_target": None}
-    if user.is_authenticated:
-        html = with_own_actions(html, section["comments"], user)
-        personal = reader_form_context(request, article, section["comments"], form, error)
-    return {"comments_html": mark_safe(html), **personal}  # noqa: S308 - rendered by our template
+    member = request.user.is_authenticated
+    section = comment_list(request, article, number, member=member)
+    context = {"comments_html": section["html"], "comment_form": form, "comment_error": error}
+    context["reply_target"] = None
+    if member:
+        context.update(reader_form_context(request, section["comments"], form, error))
+    return context
 
 
-def reader_form_context(request, article, comments, form=None, error=None):
-    """The comment form for a signed-in reader: a reply when ?reply_to= names a visible comment,
-    with any text they typed before their session ran out."""
+def reader_form_context(request, comments, form=None, error=None):
+    """The comment form for a signed-in reader: a reply when ?reply_to= names a visible comment."""
     reply_target = None
     target = comments.get(request.GET.get("reply_to", ""))
     if target is not None and target["state"] == Comment.State.VISIBLE:
         reply_target = {"pk": int(request.GET["reply_to"]), "name": target["name"]}
     if form is None:
-        form = CommentForm(initial=restore_pending(request, article, reply_target))
+        form = CommentForm(initial={"parent": reply_target["pk"] if reply_target else None})
     return {"comment_form": form, "comment_error": error, "reply_target": reply_target}
 
 
-FORM_START, FORM_END = "<!--newsblog:comment-form-->", "<!--/newsblog:comment-form-->"
+def comment_list(request, article, number, *, member):
+    """{"html", "comments": {id: name, state}} for one page of threads, cached per article until its
+    discussion changes. Edit/Delete are personal parts: filled in for each reader."""
+    if not settings.NEWSBLOG_PAGE_CACHE:
+        return build_comment_list(request, article, number, member=member)
+    key = f"comments:{article.pk}:{number}:{'member' if member else 'visitor'}"
+    section = cached(
+        key,
+        lambda: build_comment_list(request, article, number, member=member),
+        tags=[discussion_tag(article.pk), article_tag(article.pk)],
+    )
+    return {**section, "html": personal.for_reader(request, section["html"])}
 
 
-def fill_personal_parts(request, html, data):
-    """Finish a signed-in reader's shared page copy: their Edit/Delete links and the comment form."""
-    info = data.get("comments")
-    if info is None:
-        return html
-    article, comments = info["article"], info["comments"]
-    html = with_own_actions(html, comments, request.user)
-    start, end = html.find(FORM_START), html.find(FORM_END)
-    if start == -1 or end == -1:
-        return html
-    context = reader_form_context(request, article, comments)
-    if context["reply_target"] is None and not context["comment_form"].initial.get("body"):
-        form_html = html[start + len(FORM_START) : end]  # the empty form the copy was stored with
-    else:
-        context["article"] = article
-        form_html = render_to_string("comments/comment_form.html", context, request=request)
-    return html[:start] + form_html + html[end + len(FORM_END) :]
-
-
-OWN_ACTIONS = re.compile(r"<!--own:\d+-->")
-
-
-def comment_list(article, number, *, member):
-    """{"html", "comments": {id: author, name, created, state}} for one page of threads."""
-    key = f"newsblog:comments:{article.pk}:{number}:{'member' if member else 'visitor'}"
-    cached = settings.NEWSBLOG_PAGE_CACHE
-    if cached:
-        generation, stored = current_entry(key)
-        if stored is not None:
-            return stored
+def build_comment_list(request, article, number, *, member):
     threads_total = Comment.objects.top_level().filter(article=article).count()
     num_pages = max(1, math.ceil(threads_total / PAGE_SIZE))
     if not 1 <= number <= num_pages:
@@ -119,59 +90,50 @@ def comment_list(article, number, *, member):
         .annotate(**with_page)
         .prefetch_related(replies)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
     )
+    everyone = [item for comment in threads for item in (comment, *comment.replies.all())]
+    people = {user_id for c in everyone for user_id in (c.author_id, c.reply_to_id) if user_id}
+    # Names, Staff badges, and a link for those with an author page (their published articles).
+    shows(*(user_tag(user_id) for user_id in people), *(by_author_tag(c.author_id) for c in everyone))
     context = {
         "article": article,
         "comments": threads,
         "comment_pages": comment_pages(article, number, num_pages),
         "member": member,
+        "request": request,  # for personal parts when the page is not a shared copy
     }
-    everyone = [item for comment in threads for item in (comment, *comment.replies.all())]
-    section = {
-        "html": render_to_string("comments/comment_list.html", context),
-        "comments": {
-            str(c.pk): {
-                "author": c.author_id,
-                "name": c.author.public_name,
-                "created": c.created_at,
-                "state": c.state,
-            }
-            for c in everyone
-        },
+    return {
+        "html": mark_safe(render_to_string("comments/comment_list.html", context)),  # noqa: S308 - our template
+        "comments": {str(c.pk): {"name": c.author.public_name, "state": c.state} for c in everyone},
     }
-    if cached:
-        cache.set(key, {**section, "generation": generation}, PAGE_TIMEOUT)
-    return section
 
 
-def with_own_actions(html, comments, user):
-    """Fill in Edit/Delete on the reader's own comments (the same rules as the views enforce) and
-    drop the markers of everyone else's."""
-    user_pk = user.pk  # once: request.user is a lazy object, slow to read 200 times
-    for pk, info in comments.items():
-        if info["author"] != user_pk:
-            continue
-        comment = Comment(
-            pk=int(pk), author_id=info["author"], created_at=info["created"], state=info["state"]
-        )
-        links = []
-        if comment.can_edit(user):
-            links.append(format_html('<a href="{}">Edit</a>', reverse("comments:edit", args=[comment.pk])))
-        if comment.can_delete(user):
-            links.append(
-                format_html('<a href="{}">Delete</a>', reverse("comments:delete", args=[comment.pk]))
-            )
-        html = html.replace(f"<!--own:{pk}-->", "".join(links))
-    return OWN_ACTIONS.sub("", html)
+def own_actions(request, pk, author_id, created, state):
+    """Personal part: Edit/Delete on the reader's own comment (the same rules as the views)."""
+    if int(author_id) != request.user.pk:
+        return ""
+    created_at = datetime.fromtimestamp(int(created), tz=UTC)
+    comment = Comment(pk=int(pk), author_id=int(author_id), created_at=created_at, state=state)
+    links = []
+    if comment.can_edit(request.user):
+        links.append(format_html('<a href="{}">Edit</a>', reverse("comments:edit", args=[comment.pk])))
+    if comment.can_delete(request.user):
+        links.append(format_html('<a href="{}">Delete</a>', reverse("comments:delete", args=[comment.pk])))
+    return "".join(links)
 
 
-def restore_pending(request, article, reply_target):
-    """Text a reader typed before their session ran out comes back into the form after log-in."""
-    initial = {"parent": reply_target["pk"] if reply_target else None}
+def pending_comment_form(request, article_id):
+    """Personal part: text a reader typed before their session ran out comes back into the form
+    after log-in. None (the form most readers get) otherwise."""
     pending = request.session.get(PENDING_KEY)
-    if pending and pending.get("article") == article.pk:
-        del request.session[PENDING_KEY]
-        initial["body"] = pending.get("body", "")
-    return initial
+    if not pending or str(pending.get("article")) != str(article_id):
+        return None
+    article = Article.objects.published().filter(pk=int(article_id)).first()
+    del request.session[PENDING_KEY]
+    if article is None:
+        return None
+    form = CommentForm(initial={"parent": None, "body": pending.get("body", "")})
+    context = {"article": article, "comment_form": form, "comment_error": None, "reply_target": None}
+    return render_to_string("comments/comment_form.html", {**context, "request": request})
 
 
 def comment_pages(article, number, num_pages):

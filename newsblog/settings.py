@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    "pagecache",
     "accounts",
     "articles",
     "comments",
@@ -87,8 +88,8 @@ MIDDLEWARE = [
     # After WhiteNoise (which serves pre-compressed static files itself): compresses our HTML.
     "django.middleware.gzip.GZipMiddleware",
     "newsblog.middleware.DatabaseUnavailableMiddleware",
-    # Serves stored anonymous reader pages before anything below reads the session (newsblog/cache.py).
-    "newsblog.cache.PageCacheMiddleware",
+    # Serves stored anonymous reader pages before anything below reads the session (pagecache/pages.py).
+    "pagecache.pages.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,7 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.media",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "newsblog.context_processors.site",
+                "articles.context_processors.site",
             ],
         },
     },
@@ -173,17 +174,24 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "newsblog.redis_cache.RedisCache",
+            "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsblog",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                # django-redis's client, leaving Redis alone for a few seconds after it failed.
+                "CLIENT_CLASS": "pagecache.store.RedisClient",
+                "SOCKET_CONNECT_TIMEOUT": 2,
+                "SOCKET_TIMEOUT": 2,
+                # Everything in the cache can be rebuilt from the database: an outage is a miss.
+                "IGNORE_EXCEPTIONS": True,
+            },
         }
     }
     # Sessions are read from Redis and written through to the database: no query to load one.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-# Anonymous reader pages are served from the cache; see newsblog/cache.py.
+# Reader pages are served from the cache; see pagecache/pages.py.
 NEWSBLOG_PAGE_CACHE = env_bool("NEWSBLOG_PAGE_CACHE", True)
 
 AUTHENTICATION_BACKENDS = [

@@ -24,7 +24,7 @@ def signed_in(user):
 def test_a_repeat_signed_in_page_needs_no_query_with_redis(article, cache_backend, django_assert_num_queries):
     browser = signed_in(make_user(display_name="Quiet Reader"))
     browser.get(article.get_absolute_url())
-    # session, user, content generation and the shared page copy all come from Redis
+    # session, user, the page's tag versions and the shared page copy all come from Redis
     with django_assert_num_queries(0 if cache_backend == "redis" else 3):
         response = browser.get(article.get_absolute_url())
     assert "Quiet Reader" in response.content.decode()

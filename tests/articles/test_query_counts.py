@@ -21,9 +21,10 @@ def test_front_page_queries_do_not_grow(client, django_assert_num_queries, count
         image = {"lead_image": image_upload(), "lead_image_alt": "A photo"} if i % 3 == 0 else {}
         make_article(category=categories[i % sections], author=author, **image)
     client.get("/")  # warms the cached section list in the header
-    # the newest stories + authors + categories; the sections in the menu (6 shown at most);
-    # the newest stories of every shown section + authors + categories (one UNION, or one window)
-    with django_assert_num_queries(3):
+    # the section menu's version; the newest stories + authors + categories; the sections in the
+    # menu (6 shown at most); the newest stories of every shown section + authors + categories (one
+    # UNION, or one window)
+    with django_assert_num_queries(4):
         response = client.get("/")
     assert response.status_code == 200
     assert len(response.context["sections"]) <= 6
@@ -33,7 +34,7 @@ def test_front_page_queries_do_not_grow(client, django_assert_num_queries, count
 def test_later_home_pages_queries_do_not_grow(client, django_assert_num_queries, count):
     make_articles(count, make_category(), make_staff())
     client.get("/")
-    # count, page of articles + authors + categories
+    # the section menu's version, page of articles + authors + categories (no count)
     with django_assert_num_queries(2):
         assert client.get("/?page=2").status_code == 200
 
@@ -43,7 +44,7 @@ def test_category_queries_do_not_grow(client, django_assert_num_queries, count):
     category = make_category()
     make_articles(count, category, make_staff())
     client.get("/")
-    # category, count, page of articles + authors + categories
+    # the section menu's version, category, page of articles + authors + categories (no count)
     with django_assert_num_queries(3):
         assert client.get(category.get_absolute_url()).status_code == 200
 
@@ -53,7 +54,7 @@ def test_author_queries_do_not_grow(client, django_assert_num_queries, count):
     author = make_staff()
     make_articles(count, make_category(), author)
     client.get("/")
-    # author, count, page of articles + authors + categories
+    # the section menu's version, author, page of articles + authors + categories (no count)
     with django_assert_num_queries(3):
         assert client.get(author.get_absolute_url()).status_code == 200
 
@@ -61,8 +62,9 @@ def test_author_queries_do_not_grow(client, django_assert_num_queries, count):
 def test_article_page_query_budget(client, django_assert_num_queries):
     article = make_article(lead_image=image_upload(), lead_image_alt="A photo")
     client.get("/")
-    # article + author + category, related articles, comment thread count, comment threads
-    with django_assert_num_queries(4):
+    # the section menu's version, article + author + category, related articles, comment thread
+    # count, comment threads
+    with django_assert_num_queries(5):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -70,6 +72,6 @@ def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_q
     article = make_article()
     client.force_login(make_staff())
     client.get("/")
-    # session, user, then the four above
-    with django_assert_num_queries(6):
+    # the section menu's version, session, user, then the four above
+    with django_assert_num_queries(7):
         assert client.get(article.get_absolute_url()).status_code == 200

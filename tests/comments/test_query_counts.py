@@ -42,8 +42,8 @@ def test_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.get(article.get_absolute_url())
     # article + author + category, related articles, comment counts, page of threads + authors,
-    # their replies + authors
-    with django_assert_num_queries(5):
+    # the section menu's version, their replies + authors
+    with django_assert_num_queries(6):
         client.get(article.get_absolute_url())
 
 
@@ -51,8 +51,8 @@ def test_signed_in_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.force_login(make_user())
     client.get(article.get_absolute_url())
-    # session, user, then the five above
-    with django_assert_num_queries(7):
+    # the section menu's version, session, user, then the five above
+    with django_assert_num_queries(8):
         client.get(article.get_absolute_url())
 
 
@@ -60,8 +60,9 @@ def test_home_page_comment_counts_cost_no_extra_queries(client, django_assert_nu
     for _ in range(12):
         make_comment(article=make_article())
     client.get("/")
-    # the front page's three (newest stories, sections, section stories); counts are on the rows
-    with django_assert_num_queries(3):
+    # the section menu's version; the front page's three (newest stories, sections, section
+    # stories); comment counts are on the rows
+    with django_assert_num_queries(4):
         client.get("/")
 
 
@@ -90,7 +91,7 @@ def test_article_page_costs_the_same_with_10_or_1000_comments(client):
     few, many = make_article(), make_article()
     bulk_comments(few, 10)
     bulk_comments(many, 1000)
-    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 5
+    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 6
 
 
 def test_home_costs_the_same_with_10_or_1000_articles(client):
@@ -113,8 +114,9 @@ def test_home_costs_the_same_with_10_or_1000_articles(client):
         )  # fmt: skip
         for i in range(1000)
     )
-    # the front page: newest stories, sections, section stories; a section: category, count, page
-    assert queries_for(client, "/") == small == 3
+    # the front page: the section menu's version, newest stories, sections, section stories;
+    # a section: the menu's version, category, page (no count)
+    assert queries_for(client, "/") == small == 4
     assert queries_for(client, category.get_absolute_url()) == 3
 
 

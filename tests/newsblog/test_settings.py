@@ -86,7 +86,7 @@ def test_redis_url_selects_the_shared_cache_and_cached_sessions():
         REDIS_URL="redis://cache.example:6379/2",
     )
     assert printed == [
-        "newsblog.redis_cache.RedisCache",
+        "django_redis.cache.RedisCache",
         "redis://cache.example:6379/2",
         "django.contrib.sessions.backends.cached_db",
     ]

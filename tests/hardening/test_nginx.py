@@ -487,7 +487,7 @@ def test_metrics_are_not_served_to_the_public_through_nginx(site):
 def test_tokens_in_links_from_mail_never_reach_nginxs_log(site):
     secret = secrets.token_hex(16)
     for path in (f"/accounts/reset/MQ/{secret}/", f"/accounts/signup/confirm/{secret}/?from=mail"):
-        assert site.get(path)[0] in (200, 302, 404)
+        assert site.get(path)[0] in (200, 302, 400, 404)  # a made-up token is refused
     log = site.proxy.output()
     assert secret not in log
     assert "/accounts/reset/[redacted]/[redacted]/" in log

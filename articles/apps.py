@@ -6,10 +6,19 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from articles.caching import article_changed_tags, category_changed_tags, next_publication
+        from django.db.models.signals import post_delete, pre_save
+
+        from articles.caching import (
+            article_changed_tags,
+            article_moves_menu,
+            category_changed_tags,
+            next_publication,
+        )
         from articles.models import Article, Category
         from pagecache.tags import watch
 
         # before_save: an article moved to another section or author leaves their lists too.
         watch(Article, tags=article_changed_tags, before_save=True, schedule=next_publication)
         watch(Category, tags=category_changed_tags)
+        pre_save.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-saving")
+        post_delete.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-deleted")

@@ -2,14 +2,18 @@
 pagecache/tags.py for how tags work)."""
 
 from django.db.models import Min
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from accounts.caching import user_tag
+from pagecache.tags import changed
 
 # Every list of articles (home, search, feeds, sitemaps, related reading) shows this tag's objects.
 ALL_ARTICLES = "articles"
-# The section menu in every page's header.
+# Every section's name and address (the section menu in every page's header shows them).
 ALL_CATEGORIES = "categories"
+# Which sections the menu lists: those with a published article (Category.objects.in_menu()).
+MENU = "menu"
 
 
 def article_tag(article_id):
@@ -41,6 +45,31 @@ def article_changed_tags(article):
         in_category_tag(article.category_id),
         by_author_tag(article.author_id),
     ]
+
+
+def menu_section(article):
+    """The section this article puts in the menu (its own, while it is public), or None."""
+    return article.category_id if article is not None and article.is_public else None
+
+
+def article_moves_menu(sender, instance, raw=False, **kwargs):
+    """pre_save and post_delete of an article: the menu changes only when a section gains its first
+    public article or loses its last, not on every edit or publication (each such move empties
+    every cached page, since every page shows the menu)."""
+    if raw:
+        return
+    if kwargs.get("signal") is post_delete:
+        before, after = menu_section(instance), None
+    else:
+        old = sender._default_manager.filter(pk=instance.pk).first() if instance.pk else None
+        before, after = menu_section(old), menu_section(instance)
+    if before == after:
+        return
+    others = sender._default_manager.published().exclude(pk=instance.pk)
+    if any(
+        section is not None and not others.filter(category_id=section).exists() for section in (before, after)
+    ):
+        changed(MENU)
 
 
 def category_changed_tags(category):

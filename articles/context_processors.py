@@ -1,17 +1,17 @@
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from articles.caching import ALL_ARTICLES, ALL_CATEGORIES
+from articles.caching import ALL_CATEGORIES, MENU
 from pagecache.tags import cached
 
 
 def nav_categories():
     """The sections in the header (those with a published article): every page shows them, and every
-    page is told when a section or an article changes."""
+    page is told when a section changes or the list of sections with a published article does."""
     from articles.models import Category
 
     menu = lambda: list(Category.objects.in_menu().values("name", "slug"))  # noqa: E731
-    return cached("nav", menu, tags=[ALL_CATEGORIES, ALL_ARTICLES])
+    return cached("nav", menu, tags=[ALL_CATEGORIES, MENU])
 
 
 def site(request):

@@ -14,6 +14,7 @@ from accounts.caching import user_tag
 from articles.caching import (
     ALL_ARTICLES,
     ALL_CATEGORIES,
+    MENU,
     by_author_tag,
     category_tag,
     in_category_tag,
@@ -93,7 +94,7 @@ def home(request):
         context = {**front_page(top_size=PAGE_SIZE), "canonical_url": canonical_url(request)}
         blocks = [article for block in context["sections"] for article in block["articles"]]
         shown = [article for article in (context["lead"], *context["stories"], *blocks) if article]
-        shows(ALL_ARTICLES, ALL_CATEGORIES, *listing_tags(shown))
+        shows(ALL_ARTICLES, ALL_CATEGORIES, MENU, *listing_tags(shown))
         return render(request, "articles/front_page.html", context)
     page = list_page(request, Article.objects.for_listing())
     shows(ALL_ARTICLES, *listing_tags(page))

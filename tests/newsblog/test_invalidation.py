@@ -162,12 +162,25 @@ def test_a_renamed_author_shows_in_their_bylines(client, two_articles):
     assert "A New Byline" in client.get("/").content.decode()
 
 
-def test_a_new_section_appears_in_the_menu_at_once(client, two_articles):
-    first, _ = two_articles
+def test_a_new_section_appears_in_the_menu_with_its_first_published_article(
+    client, two_articles, django_assert_max_num_queries
+):
+    first, second = two_articles
     client.get(first.get_absolute_url())
-    make_category(name="Brand New Section", slug="brand-new-section")
+    section = make_category(name="Brand New Section", slug="brand-new-section")
+    assert "Brand New Section" not in client.get(first.get_absolute_url()).content.decode()  # empty
+    draft = make_article(category=section, status=Article.Status.DRAFT)
+    assert "Brand New Section" not in client.get("/accounts/login/").content.decode()
+    draft.status = Article.Status.PUBLISHED
+    draft.save()
     assert "Brand New Section" in client.get(first.get_absolute_url()).content.decode()
     assert "Brand New Section" in client.get("/accounts/login/").content.decode()
+    other_section = client.get(second.category.get_absolute_url())
+    draft.title = "An edit that keeps it published"  # the menu stays as it is
+    draft.save()
+    stays_cached(
+        client, second.category.get_absolute_url(), other_section["ETag"], django_assert_max_num_queries
+    )
 
 
 def test_a_renamed_section_shows_everywhere_it_is_named(client, two_articles, django_assert_max_num_queries):

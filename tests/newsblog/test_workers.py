@@ -18,7 +18,10 @@ def test_a_new_section_shows_in_the_menu_of_every_worker_at_once(fresh_database,
                 status, _, body = server.request("GET", path)
                 assert status == 200
                 assert b"Brand New Section" not in body
-        create = "from tests.factories import make_category; make_category(name='Brand New Section')"
+        create = (  # a section shows in the menu once it has a published article
+            "from tests.factories import make_article, make_category; "
+            "make_article(category=make_category(name='Brand New Section'))"
+        )
         manage("shell", "-c", create, env=env)  # another process, as the admin would be
         for path in ("/accounts/login/", "/", "/articles/first/"):
             for _ in range(REQUESTS):

@@ -26,6 +26,7 @@ from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
+from pagecache.metrics import PAGES
 from pagecache.personal import join, shared_render, split
 from pagecache.store import get_store
 from pagecache.tags import TIMEOUT, Render, collecting, is_current, shows
@@ -117,7 +118,9 @@ def member_page(view, request, args, kwargs):
     if stored is not None:
         entry = pickle.loads(stored)  # noqa: S301 - written by this module only
         if is_current(entry, store):
+            PAGES.labels("signed_in", "hit").inc()
             return personal(replay(entry, join(entry["parts"], request)))
+    PAGES.labels("signed_in", "miss").inc()
     render = Render()
     with collecting() as shown, shared_render():
         response = view(request, *args, **kwargs)
@@ -177,7 +180,9 @@ class PageCacheMiddleware:
             # project's outage handling turns its failure into a 503.
             return self.get_response(request)
         if response is not None:
+            PAGES.labels("anonymous", "not_modified" if response.status_code == 304 else "hit").inc()
             return response
+        PAGES.labels("anonymous", "miss").inc()
         with collecting() as shown:
             response = self.get_response(request)
         if not storable(response) or b"<!--pc" in response.content:

@@ -79,3 +79,18 @@ def test_the_task_queue_depth_is_measured(client, settings):
     text = scrape(client).content.decode()
     assert value(text, "newsblog_tasks_ready") == 1
     assert value(text, "newsblog_tasks_oldest_ready_seconds") >= 0
+
+
+def test_page_cache_hits_and_misses_are_counted(client):
+    url = make_article().get_absolute_url()
+    before = scrape(client).content.decode()
+    client.get(url)  # rendered and stored
+    etag = client.get(url)["ETag"]  # from the cache
+    assert client.get(url, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    after = scrape(client).content.decode()
+
+    def count(text, result):
+        name = f'newsblog_page_cache_total{{audience="anonymous",result="{result}"}}'
+        return next((float(line.split()[-1]) for line in text.splitlines() if line.startswith(name)), 0)
+
+    assert [count(after, r) - count(before, r) for r in ("miss", "hit", "not_modified")] == [1, 1, 1]

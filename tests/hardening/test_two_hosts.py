@@ -4,15 +4,18 @@ one host holds on the other, on the very next request."""
 
 import os
 import re
+import shutil
+import tempfile
 import uuid
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 import redis
 from PIL import Image
 
 from tests.hardening.conftest import TEMPLATE_DB
-from tests.hardening.servers import PASSWORD, Gunicorn, Reader, manage, production_env
+from tests.hardening.servers import NGINX, PASSWORD, Gunicorn, Nginx, Reader, manage, production_env
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -139,3 +142,22 @@ def test_media_uploaded_through_one_host_is_served_by_both(hosts):
     served = [Reader().get(host, url) for host in (first, second)]
     assert [s[0] for s in served] == [200, 200]
     assert served[0][2] == served[1][2]
+
+
+def test_the_projects_nginx_spreads_readers_over_both_hosts(hosts, collected_static):
+    if not Path(NGINX).exists():
+        if os.environ.get("CI"):
+            pytest.fail("nginx not found: apt-get install -y nginx")
+        pytest.skip("nginx not found: apt-get install -y nginx")
+    first, second, _ = hosts
+    media = Path(tempfile.mkdtemp(prefix="newsblog-media-"))
+    media.chmod(0o755)  # nginx's workers run as nobody when the tests run as root
+    proxy = Nginx([f"127.0.0.1:{first.port}", f"127.0.0.1:{second.port}"], collected_static, media).start()
+    try:
+        for n in range(8):  # pages nobody has asked for: each one reaches an app host
+            assert proxy.request("GET", f"/search/?q=balanced{n}")[0] == 200
+        served = [host.output(limit=None).count("/search/?q=balanced") for host in (first, second)]
+        assert sum(served) == 8 and min(served) > 0, served
+    finally:
+        proxy.stop()
+        shutil.rmtree(media, ignore_errors=True)

@@ -375,3 +375,21 @@ class Reader:
 
     def log_in(self, host, username, password=PASSWORD):
         return self.post_form(host, "/accounts/login/", username=username, password=password)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def emptied_redis(url):
+    """A client for an emptied Redis database, or a skip (a failure under CI) when none answers."""
+    import pytest
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail(f"Redis is not reachable at {url}")
+        pytest.skip(f"Redis is not reachable at {url}")
+    return client

@@ -11,13 +11,20 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-import redis
 from PIL import Image
 
 from tests.hardening.conftest import TEMPLATE_DB
-from tests.hardening.servers import NGINX, PASSWORD, Gunicorn, Nginx, Reader, manage, production_env
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.hardening.servers import (
+    NGINX,
+    PASSWORD,
+    REDIS_URL,
+    Gunicorn,
+    Nginx,
+    Reader,
+    emptied_redis,
+    manage,
+    production_env,
+)
 
 STAFF_AND_READERS = """
 from tests.factories import make_article, make_user
@@ -32,13 +39,7 @@ print(article.category_id, article.author_id)
 @pytest.fixture(scope="module")
 def hosts(pg_cluster, collected_static, tmp_path_factory):
     """Started once for this module: each test uses its own users and pages."""
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.flushdb()
-    except redis.RedisError:
-        if os.environ.get("CI"):
-            pytest.fail(f"Redis is not reachable at {REDIS_URL}")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    client = emptied_redis(REDIS_URL)
     env = production_env(
         pg_cluster.create_database("two_hosts", template=TEMPLATE_DB),
         REDIS_URL=REDIS_URL,

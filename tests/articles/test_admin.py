@@ -8,7 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, PngImagePlugin
 
 from articles.models import Article
-from tests.factories import image_bytes, image_upload, make_article, make_category, make_staff, make_user
+from tests.factories import image_bytes, image_upload, make_article, make_category, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -30,14 +30,6 @@ def article_form(category, author, **overrides):
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def staff_client(client):
-    staff = make_staff(is_superuser=True)
-    client.force_login(staff)
-    client.staff = staff
-    return client
 
 
 def test_staff_can_write_and_publish_an_article_in_the_admin(staff_client):

@@ -106,14 +106,6 @@ def test_nesting_deeper_than_the_limit_is_refused_with_the_reason():
         render_markdown("> " * (MAX_NESTING + 1) + "Quoted.")
 
 
-@pytest.fixture
-def staff_client(client):
-    staff = make_staff(is_superuser=True)
-    client.force_login(staff)
-    client.staff = staff
-    return client
-
-
 def admin_form(staff, body):
     return {
         "title": "Council votes on cycle lanes",

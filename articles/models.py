@@ -64,6 +64,19 @@ class Category(models.Model):
         return reverse("articles:category", args=[self.slug])
 
 
+class Tag(models.Model):
+    """A subject an article is about ("Iran", "Batteries"); many per article, a page each at /tags/<slug>/."""
+
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = [Lower("name"), "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -94,6 +107,7 @@ class Article(models.Model):
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="articles")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles")
     summary = models.TextField(
         "summary bullets",
         validators=[validate_summary],

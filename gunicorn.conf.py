@@ -31,12 +31,15 @@ forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1"
 # worker adds them up. A fresh folder per master, emptied of the workers that are gone.
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="newsblog-metrics-"))
 
+# Imported in the master once the folder is set (prometheus_client picks its multiprocess mode on
+# import, and forked workers inherit it), not inside `child_exit`: importing there while the master
+# handled SIGTERM made shutdown end in a traceback.
+from prometheus_client import multiprocess  # noqa: E402
+
 
 def on_exit(server):
     shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)
 
 
 def child_exit(server, worker):
-    from prometheus_client import multiprocess
-
     multiprocess.mark_process_dead(worker.pid)

@@ -227,14 +227,30 @@ def manage(env, *arguments, timeout=600, capture=False):
 # --- setup -------------------------------------------------------------------------------------------
 
 
-def ensure_wrk():
-    if shutil.which("wrk"):
+def ensure_tools():
+    """wrk loads the pages; nginx runs in front for the "via nginx" rows. Both come from Debian."""
+    missing = [
+        package
+        for package, binary in (("wrk", "wrk"), ("nginx", "/usr/sbin/nginx"))
+        if not shutil.which(binary)
+    ]
+    if not missing:
         return
     if os.geteuid() != 0:
-        raise Stop("wrk is missing: run `apt-get install -y wrk` as root")
-    log("installing wrk with apt-get")
-    subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=300)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, timeout=300)
+        raise Stop(f"missing: run `apt-get install -y {' '.join(missing)}` as root")
+    log(f"installing {', '.join(missing)} with apt-get")
+    # Keep the nginx package from starting the system service: the bench starts its own nginx.
+    blocker = Path("/usr/sbin/policy-rc.d")
+    block = not blocker.exists()
+    if block:
+        blocker.write_text("#!/bin/sh\nexit 101\n")
+        blocker.chmod(0o755)
+    try:
+        subprocess.run(["apt-get", "update", "-qq"], check=True, timeout=300)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, timeout=300)
+    finally:
+        if block:
+            blocker.unlink()
 
 
 def ensure_database(args):
@@ -687,7 +703,7 @@ def main():
     signal.alarm(args.max_minutes * 60)
 
     try:
-        ensure_wrk()
+        ensure_tools()
         for port in (args.port, args.floor_port):
             if not port_is_free(port):
                 raise Stop(f"port {port} on {LOOPBACK} is in use: pass --port/--floor-port")

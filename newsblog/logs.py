@@ -26,6 +26,8 @@ def configure(*, level, json):
     """structlog for our loggers, and the LOGGING dict that renders every record the same way."""
     structlog.configure(
         processors=[
+            # First: a record below the level (django-structlog's "request_started") costs nothing more.
+            structlog.stdlib.filter_by_level,
             *SHARED_PROCESSORS,
             structlog.stdlib.PositionalArgumentsFormatter(),
             structlog.processors.StackInfoRenderer(),

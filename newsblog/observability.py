@@ -7,12 +7,14 @@ the trusted client address and a redacted URL on it. The request id goes back to
 """
 
 import time
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode
 
 import structlog
+from django.conf import settings
 from django.db import connections
 from django.dispatch import receiver
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django_structlog import signals
 
 from newsblog.security import client_ip
@@ -52,15 +54,7 @@ class RequestCostMiddleware:
 
 def redacted_url(request):
     """The path and query string with every token replaced."""
-    path = request.path
-    try:
-        match = resolve(request.path_info)
-    except Resolver404:
-        match = None
-    if match is not None:
-        for name, value in match.kwargs.items():
-            if name in SECRET_URL_ARGUMENTS and value:
-                path = path.replace(str(value), REDACTED)
+    path = redacted_path(request.path, request.path_info, get_urlconf(settings.ROOT_URLCONF))
     if not request.META.get("QUERY_STRING"):
         return path
     query = [
@@ -68,6 +62,20 @@ def redacted_url(request):
         for key, value in parse_qsl(request.META["QUERY_STRING"], keep_blank_values=True)
     ]
     return f"{path}?{urlencode(query, safe='[]/')}"
+
+
+@lru_cache(maxsize=4096)
+def redacted_path(path, path_info, urlconf):
+    """Remembered per path: every request is logged, and resolving its URL again each time would
+    cost as much as serving a cached page."""
+    try:
+        match = resolve(path_info, urlconf)
+    except Resolver404:
+        return path
+    for name, value in match.kwargs.items():
+        if name in SECRET_URL_ARGUMENTS and value:
+            path = path.replace(str(value), REDACTED)
+    return path
 
 
 @receiver(signals.bind_extra_request_metadata)

@@ -16,12 +16,12 @@ import hashlib
 import pickle
 import re
 import time
-from functools import wraps
+from functools import lru_cache, wraps
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
@@ -29,13 +29,18 @@ from django.utils.text import compress_string
 from pagecache.metrics import PAGES
 from pagecache.personal import join, shared_render, split
 from pagecache.store import get_store
-from pagecache.tags import TIMEOUT, Render, collecting, is_current, shows
+from pagecache.tags import TIMEOUT, Render, collecting, is_current, shown_tags, shows
 
 ANONYMOUS_CACHE_CONTROL = "public, max-age=0, must-revalidate"
 PERSONAL_CACHE_CONTROL = "private, no-cache"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Per response, not per page: recomputed by the middleware around the cache.
 UNSTORED_HEADERS = {"set-cookie", "content-length", "content-encoding"}
+# The tags each anonymous page showed when this worker last read or stored it (page key -> tags):
+# a hit then reads the copy and the current versions of those tags in one round trip. Only a hint:
+# a copy whose tags differ is checked with a second read. Emptied when full.
+LAST_SHOWN = {}
+LAST_SHOWN_SIZE = 10_000
 
 
 def page_cache_enabled():
@@ -195,6 +200,7 @@ class PageCacheMiddleware:
         finish(response, etag, last_modified)
         entry = {"versions": versions, "until": render.until, "status": response.status_code}
         entry |= {"headers": stored_headers(response), "etag": etag, "last_modified": last_modified}
+        remember_shown(key, entry)
         store.set_many(
             {
                 key: pickle.dumps(entry),
@@ -209,11 +215,13 @@ class PageCacheMiddleware:
         conditional = "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META
         encoding = "gzip" if ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")) else "plain"
         # A revalidation needs only the entry's versions, not the page.
-        found = store.get_many([key] if conditional else [key, f"{key}:{encoding}"])
+        keys = [key] if conditional else [key, f"{key}:{encoding}"]
+        found, versions = store.read(keys, LAST_SHOWN.get(key))
         if found[0] is None:
             return None
         entry = pickle.loads(found[0])  # noqa: S301 - written by this module only
-        if not is_current(entry, store):
+        remember_shown(key, entry)
+        if not is_current(entry, store, versions):
             return None
         if conditional:
             not_modified = get_conditional_response(
@@ -233,9 +241,22 @@ class PageCacheMiddleware:
         return response
 
 
+def remember_shown(key, entry):
+    if len(LAST_SHOWN) >= LAST_SHOWN_SIZE:
+        LAST_SHOWN.clear()
+    LAST_SHOWN[key] = shown_tags(entry)
+
+
 def is_reader_page(request):
+    return resolves_to_reader_page(request.path_info, get_urlconf(settings.ROOT_URLCONF))
+
+
+@lru_cache(maxsize=4096)
+def resolves_to_reader_page(path, urlconf):
+    """Remembered per path: URL patterns don't change while the process runs, and every anonymous
+    request asks before anything else happens."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path, urlconf)
     except Resolver404:
         return False
     return getattr(match.func, "pagecache_reader_page", False)

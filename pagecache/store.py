@@ -64,6 +64,10 @@ class LocalStore:
     def set_many(self, values, timeout):
         cache.set_many(values, timeout)
 
+    def read(self, keys, tags):
+        """`get_many(keys)`, and the versions of `tags` (None when no tags are asked for)."""
+        return self.get_many(keys), self.versions(tags) if tags else None
+
     def versions(self, tags):
         from pagecache.models import TagVersion
 
@@ -115,7 +119,13 @@ class RedisStore:
         return get_redis_connection("default")
 
     def key(self, name):
-        return cache.make_key(f"pagecache:{name}")
+        return self.keys(name)[0]
+
+    def keys(self, *names):
+        """The Redis keys of `names`: the cache's prefix is worked out once per call, not per name
+        (a page can show a hundred tags)."""
+        prefix = cache.make_key("pagecache:")
+        return [prefix + name for name in names]
 
     def available(self):
         if not self.had_outage:
@@ -142,7 +152,7 @@ class RedisStore:
         if not self.available():
             return [None] * len(keys)
         try:
-            return self.client().mget([self.key(key) for key in keys])
+            return self.client().mget(self.keys(*keys))
         except REDIS_ERRORS as error:
             self.failed(error)
             return [None] * len(keys)
@@ -152,11 +162,28 @@ class RedisStore:
             return
         try:
             pipe = self.client().pipeline(transaction=False)
-            for key, value in values.items():
-                pipe.set(self.key(key), value, ex=timeout)
+            for key, value in zip(self.keys(*values), values.values(), strict=True):
+                pipe.set(key, value, ex=timeout)
             pipe.execute()
         except REDIS_ERRORS as error:
             self.failed(error)
+
+    def read(self, keys, tags):
+        """`get_many(keys)`, and the versions of `tags` as `versions()` gives them (None when no tags
+        are asked for): both in one MGET when every version is there, as it is for any page shown
+        since its tags last changed."""
+        if not tags or not self.available():
+            return self.get_many(keys), None
+        tags = [*tags, EPOCH]
+        try:
+            found = self.client().mget(self.keys(*keys, *(f"v:{tag}" for tag in tags)))
+        except REDIS_ERRORS as error:
+            self.failed(error)
+            return [None] * len(keys), None
+        values, versions = found[: len(keys)], found[len(keys) :]
+        if None in versions:
+            return values, self.versions(tags[:-1])
+        return values, {tag: int(version) for tag, version in zip(tags, versions, strict=True)}
 
     def versions(self, tags):
         """{tag: version}, EPOCH included; None when Redis is unreachable (nothing is valid)."""
@@ -165,7 +192,7 @@ class RedisStore:
             return None
         try:
             client = self.client()
-            keys = [self.key(f"v:{tag}") for tag in tags]
+            keys = self.keys(*(f"v:{tag}" for tag in tags))
             values = client.mget(keys)
             missing = [key for key, value in zip(keys, values, strict=True) if value is None]
             if missing:
@@ -183,7 +210,7 @@ class RedisStore:
         return {tag: int(value) for tag, value in zip(tags, values, strict=True)}
 
     def bump(self, tags):
-        keys = [self.key(f"v:{tag}") for tag in tags]
+        keys = self.keys(*(f"v:{tag}" for tag in tags))
 
         def write():
             if not self.available():

@@ -75,11 +75,20 @@ def next_scheduled_change(now):
     return min([t for t in times if t > now], default=NOTHING_SCHEDULED)
 
 
-def is_current(entry, store):
-    """Whether a stored copy is still what a fresh render would show."""
+def is_current(entry, store, versions=None):
+    """Whether a stored copy is still what a fresh render would show. `versions`: the current
+    versions of its tags if already read with it (they are read again if they are not exactly its
+    tags)."""
     if entry["until"] <= now_ns():
         return False
-    return store.versions([tag for tag in entry["versions"] if tag != EPOCH]) == entry["versions"]
+    if versions is None or versions.keys() != entry["versions"].keys():
+        versions = store.versions([tag for tag in entry["versions"] if tag != EPOCH])
+    return versions == entry["versions"]
+
+
+def shown_tags(entry):
+    """The tags a stored copy showed."""
+    return tuple(tag for tag in entry["versions"] if tag != EPOCH)
 
 
 def cached(key, build, *, tags=(), shown=True):

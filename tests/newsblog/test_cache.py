@@ -294,6 +294,25 @@ def test_the_redis_client_is_built_once_and_kept(backend):
     assert cache.client.get_client(write=False) is client  # one server: one client
 
 
+def test_an_anonymous_hit_and_a_304_are_one_redis_round_trip_each(client, backend, monkeypatch):
+    if backend != "redis":
+        pytest.skip("Redis only")
+    article = make_article()
+    make_comment(article=article)
+    etag = client.get(article.get_absolute_url())["ETag"]
+    calls = []
+    connection = cache.client.get_client()
+    real = type(connection).execute_command
+    monkeypatch.setattr(
+        type(connection),
+        "execute_command",
+        lambda self, *args, **kw: calls.append(args[0]) or real(self, *args, **kw),
+    )
+    assert client.get(article.get_absolute_url()).status_code == 200
+    assert client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert calls == ["MGET", "MGET"]  # the copy (or its entry) and its tags' versions together
+
+
 def test_anonymous_hits_carry_every_header_the_first_answer_had(client):
     article = make_article()
     first = client.get(article.get_absolute_url())

@@ -168,6 +168,7 @@ class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
-        # Only people who write articles have any to be told about.
-        if not (self.instance.is_staff or self.instance.articles.exists()):
+        # Staff write the articles; anyone else who has it on (a former member of staff) may turn it off.
+        # Asking whether a reader wrote an article would cost every profile page a query.
+        if not (self.instance.is_staff or self.instance.notify_article_comments):
             del self.fields["notify_article_comments"]

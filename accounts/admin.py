@@ -6,7 +6,10 @@ from accounts.models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    fieldsets = DjangoUserAdmin.fieldsets + (("Profile", {"fields": ("display_name", "bio")}),)
+    fieldsets = DjangoUserAdmin.fieldsets + (
+        ("Profile", {"fields": ("display_name", "bio")}),
+        ("Email", {"fields": ("notify_replies", "notify_article_comments")}),
+    )
     # Staff accounts are made here (or with createsuperuser); public sign-up never sets is_staff.
     add_fieldsets = (
         (

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.utils.html import escape
 
+        from accounts import checks  # noqa: F401 (registers the deploy checks)
         from accounts.caching import changed_tags
         from accounts.throttling import reset_own_failures
         from pagecache import personal

@@ -157,10 +157,18 @@ class LoginForm(AuthenticationForm):
 class ProfileForm(ProfileFieldsMixin, forms.ModelForm):
     class Meta:
         model = User
-        fields = ("display_name", "bio")
+        fields = ("display_name", "bio", "notify_replies", "notify_article_comments")
         widgets = {"bio": forms.Textarea(attrs={"rows": 6})}
-        help_texts = {"bio": "Optional. Shown on your author page. Plain text, up to 2,000 characters."}
+        help_texts = {
+            "bio": "Optional. Shown on your author page. Plain text, up to 2,000 characters.",
+            "notify_replies": "One email per reply, or one for several that come within a few minutes.",
+            "notify_article_comments": "Each new comment by someone else on an article you wrote.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["display_name"].widget.attrs["autocomplete"] = "nickname"
+        # Staff write the articles; anyone else who has it on (a former member of staff) may turn it off.
+        # Asking whether a reader wrote an article would cost every profile page a query.
+        if not (self.instance.is_staff or self.instance.notify_article_comments):
+            del self.fields["notify_article_comments"]

@@ -26,6 +26,10 @@ class User(AbstractUser):
         help_text="Signed up but hasn't opened the confirmation link yet; can't log in, and is deleted "
         "when the link expires.",
     )
+    # Mail the site sends on its own (accounts/mail.py); each can be turned off from the profile or
+    # from the unsubscribe link in the mail itself.
+    notify_replies = models.BooleanField("Email me when someone replies to my comments", default=True)
+    notify_article_comments = models.BooleanField("Email me about new comments on my articles", default=False)
 
     class Meta:
         constraints = [

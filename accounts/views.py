@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.forms import EmailForm, LoginForm, ProfileForm, SignupForm
+from accounts.mail import BadUnsubscribeLink, read_unsubscribe_token
 from accounts.services import confirm_account, delete_expired_signups, read_confirmation_token
 from accounts.tasks import resend_signup_mail, send_password_reset, send_signup_mail
 from accounts.throttling import client_ip, hit
@@ -200,6 +202,26 @@ def profile(request):
         request.user.refresh_from_db(fields=["display_name", "bio"])
     status = 400 if request.method == "POST" else 200
     return render(request, "accounts/profile.html", {"form": form}, status=status)
+
+
+# RFC 8058: a mail client's one-click POST carries no CSRF token and no session. The signed token in
+# the address is the only authority, and all it can do is stop one kind of mail to its recipient.
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """GET asks (link scanners open links too); POST unsubscribes, from the page's button or the
+    mail client's "Unsubscribe"."""
+    try:
+        kind, recipient = read_unsubscribe_token(token)
+    except BadUnsubscribeLink:
+        return render(request, "accounts/unsubscribe.html", {"valid": False}, status=400)
+    if request.method == "POST":
+        kind.unsubscribe(recipient)
+        return render(request, "accounts/unsubscribe.html", {"valid": True, "kind": kind, "done": True})
+    subscribed = kind.is_subscribed(recipient)
+    return render(
+        request, "accounts/unsubscribe.html", {"valid": True, "kind": kind, "subscribed": subscribed}
+    )
 
 
 def locked_out(request, original_response=None, credentials=None):

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
-from comments.models import Comment
+from comments.models import Comment, CommentNotification
 from comments.services import moderate_comments
 
 
@@ -38,3 +38,21 @@ class CommentAdmin(admin.ModelAdmin):
     def unhide_comments(self, request, queryset):
         count = moderate_comments(comments=queryset, hide=False)
         self.message_user(request, f"{count} comment(s) visible again.", messages.SUCCESS)
+
+
+@admin.register(CommentNotification)
+class CommentNotificationAdmin(admin.ModelAdmin):
+    """What was mailed to whom (or skipped, and why): a record kept by the worker, never edited."""
+
+    list_display = ("recipient", "kind", "outcome", "comment", "created_at", "handled_at")
+    list_filter = ("kind", "outcome", "created_at")
+    list_select_related = ("recipient", "comment__article", "comment__author")
+    search_fields = ("recipient__username", "recipient__email")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -108,3 +108,45 @@ class Comment(models.Model):
 
     def can_delete(self, user):
         return self.author_id == user.pk and self.state != self.State.REMOVED
+
+
+class CommentNotification(models.Model):
+    """One person to be told of one comment: queued when the comment is posted, mailed (or skipped)
+    by the task worker a few minutes later, exactly once (comments/notifications.py)."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "A reply to their comment"
+        ARTICLE = "article", "A comment on their article"
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        SENT = "sent", "Mailed"
+        SKIPPED = "skipped", "Not mailed (hidden, deleted or turned off by then)"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_notifications"
+    )
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    # Set by the one task run that claims the row (a single UPDATE), so no two runs mail it.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["recipient", "kind"],
+                condition=models.Q(outcome="pending"),
+                name="comment_notification_todo_idx",
+            ),
+        ]
+        constraints = [
+            # Told once about a comment, even if it both replies to them and sits on their article.
+            models.UniqueConstraint(fields=["recipient", "comment"], name="comment_notification_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient_id}: comment {self.comment_id}"

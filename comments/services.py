@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from articles.caching import discussion_tag
 from comments.models import Comment, update_article_counters
+from comments.notifications import queue_notifications
 from pagecache import tags
 
 
@@ -61,9 +62,11 @@ def post_comment(*, article, author, body, parent=None):
         if last is not None and last.body == body and last.state == Comment.State.VISIBLE:
             raise CommentRefused("You have already posted this comment.", status=409)
         check_rate(author=author, now=now)
-        return Comment.objects.create(
+        comment = Comment.objects.create(
             article=article, author=author, body=body, parent=parent, reply_to=reply_to, created_at=now
         )
+        queue_notifications(comment)  # in this transaction: no comment without its notifications
+        return comment
 
 
 def edit_comment(*, comment, editor, body):

@@ -280,6 +280,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsblog <noreply@loc
 # wait between them (doubled each time).
 NEWSBLOG_MAIL_ATTEMPTS = env_int("NEWSBLOG_MAIL_ATTEMPTS", 5)
 NEWSBLOG_MAIL_RETRY_SECONDS = env_int("NEWSBLOG_MAIL_RETRY_SECONDS", 60)
+# The site's address as readers reach it, for links in mail (a task has no request to ask).
+NEWSBLOG_SITE_URL = os.environ.get("NEWSBLOG_SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+# Comment notifications wait this long, so a reply hidden meanwhile is never mailed and the replies
+# that arrive in the meantime go out together in one mail.
+NEWSBLOG_NOTIFICATION_DELAY_SECONDS = env_int("NEWSBLOG_NOTIFICATION_DELAY_SECONDS", 180)
 
 # Background tasks: Django's Tasks API (the django-tasks backport), stored in the database and run
 # by `manage.py db_worker` beside gunicorn.

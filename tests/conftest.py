@@ -15,6 +15,11 @@ def pytest_configure(config):
     # Background tasks run at once, inside the test, so their mail is in django.core.mail.outbox.
     # Tests of the worker itself switch back to the database backend (tests/accounts/test_mail_tasks.py).
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # A task module imported while Django set up (comments' ready() imports the notification task)
+    # already opened the configured backend: have django-tasks open the one above instead.
+    from django.core.signals import setting_changed
+
+    setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)
 
 
 @pytest.fixture(autouse=True)

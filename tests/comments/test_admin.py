@@ -34,3 +34,16 @@ def test_bulk_hide_and_unhide(staff_client, client):
     staff_client.post("/admin/comments/comment/", {"action": "unhide_comments", "_selected_action": ids})
     assert Comment.objects.get(pk=first.pk).state == "visible"
     assert Comment.objects.get(pk=removed.pk).state == "removed"
+
+
+def test_staff_see_what_was_mailed_to_whom_and_cannot_change_it(staff_client):
+    from comments.services import post_comment
+    from tests.factories import make_user
+
+    parent = make_comment(author=make_user(display_name="Nora Notified"))
+    post_comment(article=parent.article, author=make_user(), body="A reply", parent=parent)
+    response = staff_client.get("/admin/comments/commentnotification/", {"outcome__exact": "sent"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Nora Notified" in html and "Mailed" in html
+    assert staff_client.get("/admin/comments/commentnotification/add/").status_code == 403

@@ -42,3 +42,33 @@ def test_a_double_submit_from_two_tabs_saves_one_comment():
         statuses = list(pool.map(lambda _: post_as(user, url, "Same words"), range(6)))
     assert sorted(statuses) == [302] + [409] * 5
     assert Comment.objects.filter(article=article).count() == 1
+
+
+def test_task_runs_racing_for_the_same_reader_mail_each_reply_once(settings):
+    """Two workers (or a repeated task) at once: one run takes every waiting reply, the others none."""
+    from threading import Barrier
+
+    from django_tasks_db.models import DBTaskResult
+
+    from comments.notifications import send_comment_notifications
+    from comments.services import post_comment
+    from tests.factories import make_comment
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    alice = make_user()
+    comment = make_comment(author=alice)
+    for n in range(5):
+        post_comment(article=comment.article, author=make_user(), body=f"Reply {n}", parent=comment)
+    start = Barrier(6)
+
+    def run(_):
+        try:
+            start.wait()
+            return send_comment_notifications.call(recipient_id=alice.pk, kind="reply")
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        told = sorted(pool.map(run, range(6)))
+    assert told == [0, 0, 0, 0, 0, 5]
+    assert DBTaskResult.objects.filter(task_path="accounts.tasks.send_email").count() == 1

@@ -151,7 +151,10 @@ def test_no_cookie_leaves_without_the_host_prefix(production):
 
 def test_deploy_checks_pass_with_nothing_silenced():
     env = clean_env(
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(48), DJANGO_ALLOWED_HOSTS="news.example.org"
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
+        DJANGO_ALLOWED_HOSTS="news.example.org",
+        NEWSBLOG_SITE_URL="https://news.example.org",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -159,3 +162,15 @@ def test_deploy_checks_pass_with_nothing_silenced():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SILENCED_SYSTEM_CHECKS" not in (ROOT / "newsblog" / "settings.py").read_text()
+
+
+def test_deploy_checks_catch_mail_links_to_a_host_the_site_refuses():
+    env = clean_env(
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY=secrets.token_urlsafe(48), DJANGO_ALLOWED_HOSTS="news.example.org"
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "newsblog.W002" in result.stderr + result.stdout

@@ -255,9 +255,10 @@ class Article(models.Model):
         then the same category, then the most recent. One query (the tags come from
         `prefetch_related("tags")` when the caller fetched them, else one more).
 
-        On PostgreSQL the candidates are the newest few of each shared tag (through the tag index of
-        the article-tag table), the newest `limit` of the same category and the newest `limit` of all,
-        each an index scan, ranked together; sorting all published rows would not scale.
+        On PostgreSQL the candidates are the newest few of each shared tag (the published index read
+        newest first, each row checked in the article-tag table's unique index, or a small tag's own
+        rows), the newest `limit` of the same category and the newest `limit` of all, each a short
+        index scan, ranked together; sorting all published rows would not scale.
         """
         tag_ids = [tag.pk for tag in self.tags.all()]
         shared_tags = models.Count("tags", filter=models.Q(tags__in=tag_ids)) if tag_ids else models.Value(0)

@@ -190,7 +190,8 @@ class Command(BaseCommand):
             from comments.models import Comment
 
             with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM (ANALYZE) {Article._meta.db_table}, {Comment._meta.db_table}")
+                tables = [Article._meta.db_table, Article.tags.through._meta.db_table, Comment._meta.db_table]
+                cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
         # Bulk inserts send no signals: tell every page cache that the content changed.
         changed_everything()
         elapsed = time.monotonic() - started

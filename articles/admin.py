@@ -154,9 +154,9 @@ class ArticleAdmin(MarkdownxModelAdmin):
         css = {"all": ["css/article.css", "css/admin-preview.css"]}
 
     list_display = ("title", "status", "author", "category", "published_at", "updated_at")
-    list_filter = ("status", "category", "author", "comments_enabled", "tags")
+    list_filter = ("status", "category", "author", "comments_enabled")
     list_select_related = ("author", "category")
-    search_fields = ("title", "summary", "body")
+    search_fields = ("title", "summary", "body", "tags__name")
     date_hierarchy = "published_at"
     fieldsets = (
         (None, {"fields": ("title", "slug", "author", "category", "tags")}),

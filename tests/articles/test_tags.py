@@ -235,3 +235,10 @@ def test_tag_admin_lists_article_counts_and_searches(staff_client, iran):
     assert '<td class="field-article_count">2</td>' in html
     add = staff_client.get(reverse("admin:articles_tag_add")).content.decode()
     assert "prepopulated" in add
+
+
+def test_article_list_in_the_admin_finds_articles_by_tag(staff_client, iran):
+    make_article(title="Tehran talks", tags=[iran])
+    make_article(title="Tram line opens")
+    html = staff_client.get(reverse("admin:articles_article_changelist"), {"q": "iran"}).content.decode()
+    assert "Tehran talks" in html and "Tram line opens" not in html

@@ -12,6 +12,8 @@ from pagecache.tags import changed
 ALL_ARTICLES = "articles"
 # Every section's name and address (the section menu in every page's header shows them).
 ALL_CATEGORIES = "categories"
+# Every tag's name and address (feeds name them, the sitemap lists their pages).
+ALL_TAGS = "tags"
 # Which sections the menu lists: those with a published article (Category.objects.in_menu()).
 MENU = "menu"
 
@@ -37,14 +39,55 @@ def by_author_tag(user_id):
     return f"articles-by:{user_id}"
 
 
+def tag_tag(tag_id):
+    """A tag's name and address (an article page's tag links, the tag's page)."""
+    return f"tag:{tag_id}"
+
+
+def tagged_tag(tag_id):
+    """Which articles a tag's page and feeds list."""
+    return f"articles-tagged:{tag_id}"
+
+
 def article_changed_tags(article):
-    """A saved or deleted article: its page, and every list it is (or was) in."""
+    """A saved or deleted article: its page, and every list it is (or was) in (one query for its
+    tags; none after a delete, whose tag rows are already gone: `article_leaves_tags` saw them)."""
+    tag_ids = article.tags.values_list("pk", flat=True) if article.pk else []
     return [
         article_tag(article.pk),
         ALL_ARTICLES,
         in_category_tag(article.category_id),
         by_author_tag(article.author_id),
+        *(tagged_tag(tag_id) for tag_id in tag_ids),
     ]
+
+
+def article_leaves_tags(sender, instance, **kwargs):
+    """pre_delete of an article: the lists of its tags lose it (its tag rows go before post_delete)."""
+    changed(*(tagged_tag(tag_id) for tag_id in instance.tags.values_list("pk", flat=True)))
+
+
+def tagging_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    """m2m_changed of Article.tags, from either side: the articles' pages (their tag links), the
+    tags' lists, and related reading everywhere (it ranks by shared tags)."""
+    if action in ("pre_clear", "post_add", "post_remove"):
+        if action == "pre_clear":
+            related = instance.articles if reverse else instance.tags
+            pk_set = set(related.values_list("pk", flat=True))
+        if not pk_set:
+            return
+        article_ids, tag_ids = (pk_set, [instance.pk]) if reverse else ([instance.pk], pk_set)
+        changed(
+            ALL_ARTICLES,
+            *(article_tag(article_id) for article_id in article_ids),
+            *(tagged_tag(tag_id) for tag_id in tag_ids),
+        )
+
+
+def tag_changed_tags(tag):
+    """A tag renamed or deleted: the pages naming it, and related reading (a deleted tag no longer
+    links articles; tags change rarely)."""
+    return [tag_tag(tag.pk), ALL_TAGS, ALL_ARTICLES]
 
 
 def menu_section(article):
@@ -84,6 +127,11 @@ def shown_tags(article):
         user_tag(article.author_id),
         category_tag(article.category_id),
     ]
+
+
+def article_page_tags(article):
+    """The article page also names the article's tags (links, keywords)."""
+    return [*shown_tags(article), *(tag_tag(tag.pk) for tag in article.tags.all())]
 
 
 def related_tags(articles):

@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom feeds of the latest published articles, for the whole site and per category.
+"""RSS 2.0 and Atom feeds of the latest published articles, for the whole site, per category and per tag.
 
 Each entry carries the summary bullets as its description and the full sanitised body as content
 (RSS `content:encoded`, Atom `<content type="html">`).
@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, rfc3339_date
 from django.utils.html import format_html, format_html_join
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Tag
 
 FEED_SIZE = 20
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -63,7 +63,11 @@ class LatestArticlesFeed(Feed):
         return reverse("articles:home")
 
     def items(self):
-        return Article.objects.for_listing().defer("search_vector")[:FEED_SIZE]
+        return self.articles(Article.objects.for_listing())
+
+    def articles(self, queryset):
+        # The tags of every item in one query: they are the item's categories after its section.
+        return queryset.defer("search_vector").prefetch_related("tags")[:FEED_SIZE]
 
     def item_title(self, item):
         return xml_safe(item.title)
@@ -82,7 +86,7 @@ class LatestArticlesFeed(Feed):
         return item.updated_at
 
     def item_categories(self, item):
-        return [xml_safe(item.category.name)]
+        return [xml_safe(item.category.name), *(xml_safe(tag.name) for tag in item.tags.all())]
 
     def item_extra_kwargs(self, item):
         return {"content_html": xml_safe(item.body_html)}
@@ -108,8 +112,25 @@ class CategoryFeed(LatestArticlesFeed):
         return obj.get_absolute_url()
 
     def items(self, obj):
-        return Article.objects.for_listing().filter(category=obj).defer("search_vector")[:FEED_SIZE]
+        return self.articles(Article.objects.for_listing().filter(category=obj))
 
 
 class CategoryAtomFeed(CategoryFeed):
+    feed_type = ContentAtomFeed
+
+
+class TagFeed(CategoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag.objects.with_published(), slug=slug)
+
+    def description(self, obj):
+        return xml_safe(f"The latest articles tagged {obj.name} on {settings.SITE_NAME}.")
+
+    subtitle = description
+
+    def items(self, obj):
+        return self.articles(Article.objects.for_listing().filter(tags=obj))
+
+
+class TagAtomFeed(TagFeed):
     feed_type = ContentAtomFeed

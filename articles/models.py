@@ -19,6 +19,7 @@ from articles.markdown import BODY_MAX_LENGTH, render_markdown, validate_markdow
 MAX_BULLETS = 7
 MAX_BULLET_LENGTH = 280
 WORDS_PER_MINUTE = 230
+RELATED_PER_TAG = 3  # candidates per shared tag, as a multiple of the related articles shown
 
 
 def split_bullets(text):
@@ -64,17 +65,29 @@ class Category(models.Model):
         return reverse("articles:category", args=[self.slug])
 
 
+class TagQuerySet(models.QuerySet):
+    def with_published(self):
+        """Tags worth a page: those on a published article (any other tag page is a 404)."""
+        published = Article.objects.published().filter(tags=models.OuterRef("pk"))
+        return self.filter(models.Exists(published))
+
+
 class Tag(models.Model):
     """A subject an article is about ("Iran", "Batteries"); many per article, a page each at /tags/<slug>/."""
 
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
 
+    objects = TagQuerySet.as_manager()
+
     class Meta:
         ordering = [Lower("name"), "name"]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", args=[self.slug])
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -238,11 +251,17 @@ class Article(models.Model):
         Article.objects.using(using).filter(pk=self.pk).update(search_vector=search_vector())
 
     def related(self, limit=3):
-        """Up to `limit` other published articles, same category first, then the most recent: one query.
+        """Up to `limit` other published articles: those sharing more of this article's tags first,
+        then the same category, then the most recent. One query (the tags come from
+        `prefetch_related("tags")` when the caller fetched them, else one more).
 
-        On PostgreSQL the candidates are the newest `limit` of the same category and the newest
-        `limit` of the others, each an index scan; sorting all published rows would not scale.
+        On PostgreSQL the candidates are the newest few of each shared tag (the published index read
+        newest first, each row checked in the article-tag table's unique index, or a small tag's own
+        rows), the newest `limit` of the same category and the newest `limit` of all, each a short
+        index scan, ranked together; sorting all published rows would not scale.
         """
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        shared_tags = models.Count("tags", filter=models.Q(tags__in=tag_ids)) if tag_ids else models.Value(0)
         same_category_first = models.Case(
             models.When(category_id=self.category_id, then=models.Value(0)),
             default=models.Value(1),
@@ -251,14 +270,17 @@ class Article(models.Model):
         candidates = Article.objects.for_listing().exclude(pk=self.pk)
         if connections[Article.objects.db].features.supports_slicing_ordering_in_compound:
             newest = candidates.order_by("-published_at", "-id").values("pk")
-            same = newest.filter(category_id=self.category_id)[:limit]
-            others = newest.exclude(category_id=self.category_id)[:limit]
-            candidates = Article.objects.filter(pk__in=same.union(others, all=True)).select_related(
+            # A few more per tag than shown, so that an article sharing two tags is rarely missed.
+            parts = [newest.filter(tags=tag_id)[: limit * RELATED_PER_TAG] for tag_id in tag_ids]
+            parts += [newest.filter(category_id=self.category_id)[:limit], newest[:limit]]
+            candidates = Article.objects.filter(pk__in=parts[0].union(*parts[1:], all=True)).select_related(
                 "author", "category"
             )
-        return candidates.defer("body", "body_html", "search_vector").order_by(
-            same_category_first, "-published_at", "-id"
-        )[:limit]
+        return (
+            candidates.defer("body", "body_html", "search_vector")
+            .annotate(shared_tags=shared_tags)
+            .order_by("-shared_tags", same_category_first, "-published_at", "-id")[:limit]
+        )
 
     @property
     def summary_bullets(self):
@@ -270,15 +292,6 @@ class Article(models.Model):
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
             and self.published_at <= timezone.now()
-        )
-
-    @property
-    def was_updated(self):
-        """Show "Updated on" only for a real update after publication (not the publishing save)."""
-        return bool(
-            self.published_at
-            and self.updated_at
-            and (self.updated_at - self.published_at).total_seconds() > 60
         )
 
     @property

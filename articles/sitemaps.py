@@ -1,4 +1,4 @@
-"""For crawlers: the sitemap (articles, categories, authors), a Google News sitemap and robots.txt."""
+"""For crawlers: the sitemap (articles, categories, tags, authors), a Google News sitemap and robots.txt."""
 
 from datetime import timedelta
 from io import StringIO
@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import require_safe
 
-from articles.caching import ALL_ARTICLES, ALL_CATEGORIES
+from articles.caching import ALL_ARTICLES, ALL_CATEGORIES, ALL_TAGS
 from articles.feeds import xml_safe
-from articles.models import Article, Category
+from articles.models import Article, Category, Tag
 from pagecache.pages import reader_page
 
 NEWS_WINDOW = timedelta(hours=48)
@@ -50,6 +50,18 @@ class CategorySitemap(Sitemap):
         return item.last_activity
 
 
+class TagSitemap(Sitemap):
+    """Pages of tags on at least one published article (any other tag page is a 404)."""
+
+    def items(self):
+        return Tag.objects.annotate(
+            last_activity=Max("articles__updated_at", filter=_published_articles_filter())
+        ).filter(last_activity__isnull=False)
+
+    def lastmod(self, item):
+        return item.last_activity
+
+
 class AuthorSitemap(Sitemap):
     """Author pages of active users with at least one published article."""
 
@@ -66,11 +78,16 @@ class AuthorSitemap(Sitemap):
         return item.last_activity
 
 
-SITEMAPS = {"articles": ArticleSitemap, "categories": CategorySitemap, "authors": AuthorSitemap}
+SITEMAPS = {
+    "articles": ArticleSitemap,
+    "categories": CategorySitemap,
+    "tags": TagSitemap,
+    "authors": AuthorSitemap,
+}
 
 
 @require_safe
-@reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, "users"))
+@reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, ALL_TAGS, "users"))
 def sitemap(request):
     return sitemap_view(request, sitemaps=SITEMAPS)
 

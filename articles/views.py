@@ -15,15 +15,17 @@ from articles.caching import (
     ALL_ARTICLES,
     ALL_CATEGORIES,
     MENU,
+    article_page_tags,
     by_author_tag,
     category_tag,
     in_category_tag,
     listing_tags,
     related_tags,
-    shown_tags,
+    tag_tag,
+    tagged_tag,
 )
 from articles.front import front_page
-from articles.models import Article, Category, has_published
+from articles.models import Article, Category, Tag, has_published
 from articles.search import clean_query, search_articles, with_snippets
 from pagecache.pages import reader_page
 from pagecache.tags import shows
@@ -113,7 +115,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
     one of them can re-show its part of the page (a form with its errors, say)."""
     context = {"article": article, **article_discovery_context(request, article)}
     # Related reading lists other articles: any article's change may change it.
-    shows(*shown_tags(article), ALL_ARTICLES, *related_tags(context["related_articles"]))
+    shows(*article_page_tags(article), ALL_ARTICLES, *related_tags(context["related_articles"]))
     if extensions_context is None:
         for extend in article_page_extensions:
             context.update(extend(request, article))
@@ -130,7 +132,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
 @reader_page
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
-    article = get_object_or_404(queryset, slug=slug)
+    article = get_object_or_404(queryset.prefetch_related("tags"), slug=slug)
     return render_article(request, article)
 
 
@@ -142,6 +144,17 @@ def category(request, slug):
     shows(category_tag(category.pk), in_category_tag(category.pk), *listing_tags(page))
     context = {"category": category, "page": page, "canonical_url": canonical_url(request, page)}
     return render(request, "articles/category_detail.html", context)
+
+
+@require_safe
+@reader_page
+def tag(request, slug):
+    """A tag's published articles, newest first; a tag on no published article is a 404."""
+    tag = get_object_or_404(Tag.objects.with_published(), slug=slug)
+    page = list_page(request, Article.objects.for_listing().filter(tags=tag))
+    shows(tag_tag(tag.pk), tagged_tag(tag.pk), *listing_tags(page))
+    context = {"tag": tag, "page": page, "canonical_url": canonical_url(request, page)}
+    return render(request, "articles/tag_detail.html", context)
 
 
 @require_safe
@@ -229,4 +242,7 @@ def article_json_ld(request, article, *, url, image_url):
         data["dateModified"] = article.updated_at.isoformat()
     if image_url:
         data["image"] = [image_url]
+    keywords = [tag.name for tag in article.tags.all()]
+    if keywords:
+        data["keywords"] = keywords
     return data

@@ -242,8 +242,11 @@ ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP",
 # and its username is free again.
 SIGNUP_CONFIRM_DAYS = env_int("SIGNUP_CONFIRM_DAYS", 3)
 
-LANGUAGE_CODE = "en-gb"
+# Dates read in the site's language and time zone ("Published on: June 23, 2025" by default; a
+# language's own order elsewhere, "23 juin 2025" in French).
+LANGUAGE_CODE = os.environ.get("DJANGO_LANGUAGE_CODE", "en-us")
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")
+FORMAT_MODULE_PATH = ["newsblog.formats"]
 USE_I18N = True
 USE_TZ = True
 

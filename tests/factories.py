@@ -1,4 +1,4 @@
-"""Small factory helpers: make_user(), make_category(), make_article(**overrides)."""
+"""Small factory helpers: make_user(), make_category(), make_tag(), make_article(**overrides)."""
 
 import itertools
 from datetime import timedelta
@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Tag
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery staple"
@@ -31,6 +31,13 @@ def make_category(**overrides):
     return Category.objects.create(**fields)
 
 
+def make_tag(**overrides):
+    n = next(_seq)
+    fields = {"name": f"Subject {n}", "slug": f"subject-{n}"}
+    fields.update(overrides)
+    return Tag.objects.create(**fields)
+
+
 def make_article(**overrides):
     n = next(_seq)
     fields = {
@@ -42,12 +49,15 @@ def make_article(**overrides):
         "published_at": timezone.now() - timedelta(hours=1),
     }
     fields.update(overrides)
+    tags = fields.pop("tags", ())
     if "author" not in fields:
         fields["author"] = make_staff()
     if "category" not in fields:
         fields["category"] = make_category()
     article = Article(**fields)
     article.save()
+    if tags:
+        article.tags.set(tags)
     return article
 
 

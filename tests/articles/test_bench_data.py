@@ -31,6 +31,10 @@ def test_generates_articles_a_long_discussion_and_background_comments():
     busy = Article.objects.get(pk=others.first().article_id)
     assert busy.comment_count == 2
     assert busy.is_public
+    # Every article has its topic and a theme: tag pages of two sizes, related reading by tag.
+    assert all(article.tags.count() == 2 for article in bench)
+    assert bench.filter(tags__slug="bench-city-buses").count() == 4  # one topic in twelve
+    assert bench.filter(tags__slug="bench-transport").count() == 8  # one theme in five
 
 
 def test_a_second_run_adds_nothing_and_a_bigger_one_only_the_difference():
@@ -40,6 +44,7 @@ def test_a_second_run_adds_nothing_and_a_bigger_one_only_the_difference():
     assert Comment.objects.count() == 14
     generate(articles=25, comments=8, other_comments=10)
     assert Article.objects.filter(slug__startswith="bench-").count() == 25
+    assert Article.tags.through.objects.count() == 50
     assert Comment.objects.count() == 18
 
 
@@ -47,4 +52,5 @@ def test_reset_starts_again():
     generate(articles=10, comments=4, other_comments=2)
     generate(articles=10, comments=4, other_comments=2, reset=True)
     assert Article.objects.filter(slug__startswith="bench-").count() == 10
+    assert Article.tags.through.objects.count() == 20
     assert Comment.objects.count() == 6

@@ -38,17 +38,15 @@ def test_publishing_without_a_date_publishes_now():
     assert article.is_public
 
 
-def test_a_new_article_is_not_shown_as_updated():
+def test_a_new_article_is_updated_when_it_is_published():
     article = make_article(published_at=timezone.now() - timedelta(days=2))
     assert article.updated_at == article.published_at
-    assert not article.was_updated
 
 
 def test_an_edit_after_publication_moves_the_updated_date():
     article = make_article(published_at=timezone.now() - timedelta(days=2))
     article.body = "A real correction."
     article.save()
-    assert article.was_updated
     assert article.updated_at > article.published_at
 
 

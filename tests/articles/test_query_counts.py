@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.factories import image_upload, make_article, make_category, make_staff
+from tests.factories import image_upload, make_article, make_category, make_staff, make_tag
 
 # Counts what building the page costs, so the anonymous page cache is off here.
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_page_cache")]
@@ -59,19 +59,39 @@ def test_author_queries_do_not_grow(client, django_assert_num_queries, count):
         assert client.get(author.get_absolute_url()).status_code == 200
 
 
-def test_article_page_query_budget(client, django_assert_num_queries):
-    article = make_article(lead_image=image_upload(), lead_image_alt="A photo")
+@pytest.mark.parametrize("tags", [0, 1, 8])
+def test_article_page_query_budget(client, django_assert_num_queries, tags):
+    category, author = make_category(), make_staff()
+    shared = [make_tag() for _ in range(tags)]
+    image = {"lead_image": image_upload(), "lead_image_alt": "A photo"}
+    article = make_article(category=category, tags=shared, **image)
+    for _ in range(5):
+        make_article(category=category, author=author, tags=shared)
     client.get("/")
-    # the section menu's version, article + author + category, related articles, comment thread
-    # count, comment threads
-    with django_assert_num_queries(5):
-        assert client.get(article.get_absolute_url()).status_code == 200
+    # the section menu's version, article + author + category, its tags, related articles (one
+    # query however many tags), comment thread count, comment threads
+    with django_assert_num_queries(6):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert len(response.context["related_articles"]) == 3
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_tag_queries_do_not_grow(client, django_assert_num_queries, count):
+    tag, category, author = make_tag(), make_category(), make_staff()
+    for _ in range(count):
+        make_article(category=category, author=author, tags=[tag, make_tag()])
+    client.get("/")
+    # the section menu's version, tag (with a published article), page of articles + authors +
+    # categories (no count)
+    with django_assert_num_queries(3):
+        assert client.get(tag.get_absolute_url()).status_code == 200
 
 
 def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_queries):
     article = make_article()
     client.force_login(make_staff())
     client.get("/")
-    # the section menu's version, session, user, then the four above
-    with django_assert_num_queries(7):
+    # the section menu's version, session, user, then the five above
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200

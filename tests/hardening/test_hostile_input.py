@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from comments.models import Comment
-from tests.factories import PASSWORD, make_article, make_comment, make_user
+from tests.factories import PASSWORD, make_article, make_comment, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def site(settings):
     settings.COMMENTS_MAX_PER_HOUR = 0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     reader = make_user(username="reader")
-    article = make_article(slug="the-story")
+    article = make_article(slug="the-story", tags=[make_tag(slug="the-subject")])
     comment = make_comment(article=article, author=reader)
     client = Client()
     client.force_login(reader)
@@ -69,6 +69,7 @@ QUERY_TARGETS = [
     ("/", "page"),
     ("/category/{category}/", "page"),
     ("/authors/reader/", "page"),
+    ("/tags/the-subject/", "page"),
     ("/search/", "q"),
     ("/search/?q=story", "page"),
     ("/articles/the-story/", "comments"),
@@ -123,6 +124,9 @@ def test_malformed_query_strings_never_break_a_page(site, path):
         "/authors/" + "a" * 5000 + "/",
         "/category/%00/",
         "/category/" + "a" * 5000 + "/",
+        "/tags/%00/",
+        "/tags/" + "a" * 5000 + "/",
+        "/tags/..%2f..%2fetc/feed/",
         "/comments/99999999999999999999999/edit/",
         "/comments/-1/edit/",
         "/reset/%00/%00/",

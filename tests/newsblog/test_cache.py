@@ -15,7 +15,7 @@ from comments.models import Comment
 from comments.services import moderate_comments
 from pagecache.pages import page_key
 from pagecache.store import get_store
-from tests.factories import make_article, make_comment, make_staff, make_user
+from tests.factories import make_article, make_comment, make_staff, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -66,11 +66,13 @@ def validators(client, url):
 
 
 def test_anonymous_pages_carry_validators_and_shared_cache_headers(client):
-    article = make_article()
+    article = make_article(tags=[make_tag(slug="the-subject")])
     for url in (
         "/",
         article.get_absolute_url(),
         article.category.get_absolute_url(),
+        article.tags.get().get_absolute_url(),
+        "/tags/the-subject/feed/",
         "/feed/",
         "/search/?q=x",
     ):

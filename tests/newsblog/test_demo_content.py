@@ -41,6 +41,7 @@ def test_first_run_makes_the_staff_account_and_prints_its_password_once():
     assert password and "not shown again" in output
     assert can_log_in(password)
     assert Article.objects.filter(status=Article.Status.PUBLISHED).exists()
+    assert all(article.tags.exists() for article in Article.objects.all())
 
 
 def test_a_rerun_never_changes_the_account_or_shows_a_password(settings):
@@ -69,3 +70,19 @@ def test_the_password_can_be_chosen_for_a_new_account(monkeypatch):
     monkeypatch.setenv("NEWSBLOG_ADMIN_PASSWORD", "chosen-passphrase-77")
     assert printed_password(load()) == "chosen-passphrase-77"
     assert can_log_in("chosen-passphrase-77")
+
+
+def test_demo_articles_share_tags_for_related_reading(client):
+    load()
+    library = Article.objects.get(slug="the-library-that-never-closes")
+    # The tree plan shares "Public services" with it: it comes before the newer market story of the
+    # same section.
+    assert "trees-on-every-street" in [article.slug for article in library.related(limit=1)]
+    assert client.get("/tags/public-services/").status_code == 200
+
+
+def test_a_rerun_tags_demo_articles_loaded_before_tags():
+    load()
+    Article.tags.through.objects.all().delete()
+    load()
+    assert all(article.tags.exists() for article in Article.objects.all())

@@ -1,5 +1,5 @@
-"""Benchmark data: many published articles over a few categories and authors, and one article with a
-long discussion. Used by bench/run.py; see the README's "Performance" section.
+"""Benchmark data: many published articles over a few categories, authors and tags, and one article
+with a long discussion. Used by bench/run.py; see the README's "Performance" section.
 
 Fast: rows are bulk-inserted. Markdown is rendered once per body template (not once per article),
 comment HTML once per comment text, and on PostgreSQL the stored search vectors are filled with one
@@ -21,9 +21,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.text import slugify
 
 from articles.markdown import render_markdown
-from articles.models import WORDS_PER_MINUTE, Article, Category
+from articles.models import WORDS_PER_MINUTE, Article, Category, Tag
 from pagecache.tags import changed_everything
 
 PREFIX = "bench-"
@@ -60,6 +61,9 @@ TOPICS = [
     "town archives",
     "tram depots",
 ]
+# Each article is tagged with its topic and one theme: a tag page of either size, and related
+# reading with one or two shared tags.
+THEMES = ["transport", "public spaces", "budgets", "climate", "heritage"]
 VERBS = ["return to", "rethink", "expand", "rescue", "redesign", "count", "open up", "test"]
 
 PARAGRAPHS = [
@@ -175,6 +179,7 @@ class Command(BaseCommand):
         categories = self.categories()
         authors, commenters, reader = self.users(options["reader_password"])
         created = self.articles(n_articles, categories, authors, now)
+        tagged = self.tag_articles()
         vectors = self.search_vectors()
         target = Article.objects.get(slug=TARGET_SLUG)
         comments = self.comments(target, n_comments, commenters)
@@ -185,7 +190,8 @@ class Command(BaseCommand):
             from comments.models import Comment
 
             with connection.cursor() as cursor:
-                cursor.execute(f"VACUUM (ANALYZE) {Article._meta.db_table}, {Comment._meta.db_table}")
+                tables = [Article._meta.db_table, Article.tags.through._meta.db_table, Comment._meta.db_table]
+                cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
         # Bulk inserts send no signals: tell every page cache that the content changed.
         changed_everything()
         elapsed = time.monotonic() - started
@@ -195,10 +201,12 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Bench data ready in {elapsed:.1f} s: {created} articles created ({total} bench articles, "
-            f"{vectors} search vectors filled), {comments} comments created."
+            f"{vectors} search vectors filled, {tagged} tagged), {comments} comments created."
         )
         self.stdout.write(f"target article: {target.slug} ({target.get_absolute_url()})")
         self.stdout.write(f"category: {categories[0].slug} ({categories[0].get_absolute_url()})")
+        tag = Tag.objects.get(slug=f"{PREFIX}{slugify(TOPICS[0])}")
+        self.stdout.write(f"tag: {tag.slug} ({tag.get_absolute_url()})")
         self.stdout.write(f"search word: {SEARCH_WORD} (in the bodies of {matches} published articles)")
         self.stdout.write(f"reader: {reader.username} ({reader.public_name})")
 
@@ -207,6 +215,7 @@ class Command(BaseCommand):
         comment_model = Article._meta.get_field("comments").related_model
         with transaction.atomic():
             deleted_comments, _ = comment_model.objects.filter(article__in=bench).delete()
+            Article.tags.through.objects.filter(article__in=bench).delete()
             # One DELETE statement: .delete() would first load all (up to 100,000) rows to cascade.
             deleted_articles = bench._raw_delete(bench.db)
         self.stdout.write(f"Reset: deleted {deleted_articles} articles and {deleted_comments} comments.")
@@ -219,6 +228,25 @@ class Command(BaseCommand):
             )
             categories.append(category)
         return categories
+
+    def tag_articles(self):
+        """Tag the bench articles that have no tag yet (bulk inserts, like the articles)."""
+
+        def ensure(name):
+            slug = f"{PREFIX}{slugify(name)}"
+            return Tag.objects.get_or_create(slug=slug, defaults={"name": f"Bench {name}"})[0].pk
+
+        topics, themes = [ensure(topic) for topic in TOPICS], [ensure(theme) for theme in THEMES]
+        Through = Article.tags.through
+        untagged = Article.objects.filter(slug__startswith=f"{PREFIX}article-", tags__isnull=True)
+        rows = []
+        for pk, slug in untagged.values_list("pk", "slug").iterator():
+            i = int(slug.removeprefix(f"{PREFIX}article-"))
+            rows.append(Through(article_id=pk, tag_id=topics[i % len(TOPICS)]))
+            rows.append(Through(article_id=pk, tag_id=themes[i % len(THEMES)]))
+        with transaction.atomic():
+            Through.objects.bulk_create(rows, batch_size=BATCH_SIZE, ignore_conflicts=True)
+        return len(rows) // 2
 
     def users(self, reader_password):
         User = get_user_model()

@@ -1,4 +1,5 @@
-"""Demo content for a first run: two sections, a staff author and a handful of published articles.
+"""Demo content for a first run: two sections, a staff author and a handful of published, tagged
+articles.
 
 Idempotent: everything is looked up by slug or username first, so a second run adds nothing twice.
 All sample text below is our own writing.
@@ -16,9 +17,10 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
-from articles.models import Article, Category
+from articles.models import Article, Category, Tag
 
 CATEGORIES = [
     ("Technology", "technology", "Software, hardware and the people who make them."),
@@ -28,6 +30,7 @@ CATEGORIES = [
 ARTICLES = [
     {
         "slug": "the-library-that-never-closes",
+        "tags": ["Libraries", "Public services", "Night shifts"],
         "title": "The library that never closes",
         "category": "city-life",
         "hours_ago": 3,
@@ -62,6 +65,7 @@ second-hand from a closed parcel depot. Details are in the [city's budget pages]
     },
     {
         "slug": "why-your-phone-battery-ages",
+        "tags": ["Batteries", "Smartphones", "Repair"],
         "title": "Why your phone battery ages, and how to slow it down",
         "category": "technology",
         "hours_ago": 20,
@@ -99,6 +103,7 @@ full_capacity   3550 mAh  (89%)
     },
     {
         "slug": "a-market-moves-indoors",
+        "tags": ["Markets", "Local business", "Winter"],
         "title": "A weekend market moves indoors for the winter",
         "category": "city-life",
         "hours_ago": 30,
@@ -118,6 +123,7 @@ used to pack up in November can now keep their regular customers through the col
     },
     {
         "slug": "writing-software-that-lasts",
+        "tags": ["Software", "Repair"],
         "title": "Writing software that lasts longer than the hype",
         "category": "technology",
         "hours_ago": 50,
@@ -149,6 +155,7 @@ def is_published(article, now):
     },
     {
         "slug": "trees-on-every-street",
+        "tags": ["Trees", "Public services", "Winter"],
         "title": "A plan to put a tree on every street",
         "category": "city-life",
         "hours_ago": 75,
@@ -175,6 +182,10 @@ Read more about the species chosen in our [earlier report](https://example.org/t
 """,
     },
 ]
+
+
+def demo_tags(names):
+    return [Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in names]
 
 
 def demo_image(colors):
@@ -211,7 +222,10 @@ class Command(BaseCommand):
         created = 0
         now = timezone.now()
         for spec in ARTICLES:
-            if Article.objects.filter(slug=spec["slug"]).exists():
+            existing = Article.objects.filter(slug=spec["slug"]).first()
+            if existing is not None:
+                if not existing.tags.exists():  # demo content loaded before articles had tags
+                    existing.tags.set(demo_tags(spec["tags"]))
                 continue
             article = Article(
                 slug=spec["slug"],
@@ -230,6 +244,7 @@ class Command(BaseCommand):
                 article.lead_image_credit = "newsblog illustration"
             article.full_clean()
             article.save()
+            article.tags.set(demo_tags(spec["tags"]))
             created += 1
         self.stdout.write(f"Demo content: {created} new article(s), {Article.objects.count()} in total.")
         if password:

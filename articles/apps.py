@@ -6,19 +6,23 @@ class ArticlesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.db.models.signals import post_delete, pre_save
+        from django.db.models.signals import m2m_changed, post_delete, pre_save
 
         from articles.caching import (
             article_changed_tags,
             article_moves_menu,
+            article_tags_changed,
             category_changed_tags,
             next_publication,
+            tag_changed_tags,
         )
-        from articles.models import Article, Category
+        from articles.models import Article, Category, Tag
         from pagecache.tags import watch
 
         # before_save: an article moved to another section or author leaves their lists too.
         watch(Article, tags=article_changed_tags, before_save=True, schedule=next_publication)
         watch(Category, tags=category_changed_tags)
+        watch(Tag, tags=tag_changed_tags)
+        m2m_changed.connect(article_tags_changed, sender=Article.tags.through, dispatch_uid="articles-tags")
         pre_save.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-saving")
         post_delete.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-deleted")

@@ -14,6 +14,8 @@ ALL_ARTICLES = "articles"
 ALL_CATEGORIES = "categories"
 # Which sections the menu lists: those with a published article (Category.objects.in_menu()).
 MENU = "menu"
+# Every tag's name and address (lists of tags, and every page showing an article's tags).
+ALL_TAGS = "tags"
 
 
 def article_tag(article_id):
@@ -45,6 +47,22 @@ def article_changed_tags(article):
         in_category_tag(article.category_id),
         by_author_tag(article.author_id),
     ]
+
+
+def tag_tag(tag_id):
+    return f"tag:{tag_id}"
+
+
+def tag_changed_tags(tag):
+    return [tag_tag(tag.pk), ALL_TAGS]
+
+
+def article_tags_changed(sender, instance, action, reverse, **kwargs):
+    """m2m_changed on Article.tags (no save signal is sent): from the article's side its page and
+    every list; from a tag's side every page showing that tag, and every list."""
+    if not action.startswith("post_"):
+        return
+    changed(tag_tag(instance.pk) if reverse else article_tag(instance.pk), ALL_ARTICLES, ALL_TAGS)
 
 
 def menu_section(article):

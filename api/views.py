@@ -58,6 +58,16 @@ def invalid_parameters(request, exc):
     )
 
 
+def read(path, **options):
+    """A GET operation, answering HEAD too (as the site's pages do); the schema lists the GET."""
+
+    def register(view):
+        api.api_operation(["HEAD"], path, include_in_schema=False, **options)(view)
+        return api.get(path, operation_id=view.__name__, **options)(view)
+
+    return register
+
+
 def only_parameters(request, allowed):
     """A misspelt filter would silently answer the unfiltered list: refuse it instead."""
     unknown = sorted(set(request.GET) - allowed)
@@ -177,8 +187,10 @@ def found(queryset, message, **lookup):
     return row
 
 
-@api.get(
-    "/articles/", response={200: schemas.ArticlePage, **LIST_ERRORS, 404: schemas.Error}, url_name="articles"
+@read(
+    "/articles/",
+    response={200: schemas.ArticlePage, **LIST_ERRORS, 404: schemas.Error},
+    url_name="articles",
 )
 def article_list(
     request,
@@ -211,7 +223,11 @@ def article_list(
     return {**links, "results": [article_data(request, article) for article in rows]}
 
 
-@api.get("/articles/{slug}/", response={200: schemas.Article, 404: schemas.Error}, url_name="article")
+@read(
+    "/articles/{slug}/",
+    response={200: schemas.Article, 404: schemas.Error},
+    url_name="article",
+)
 def article_detail(request, slug: str):
     """One published article, with its body as the article page shows it."""
     article = found(articles_for_api(), f"No published article {slug!r}.", slug=slug)
@@ -219,7 +235,11 @@ def article_detail(request, slug: str):
     return {**article_data(request, article), "body_html": article.body_html}
 
 
-@api.get("/categories/", response={200: schemas.CategoryPage, **LIST_ERRORS}, url_name="categories")
+@read(
+    "/categories/",
+    response={200: schemas.CategoryPage, **LIST_ERRORS},
+    url_name="categories",
+)
 def category_list(request, limit: int = Limit, offset: int = Offset):
     """Sections with a published article, A to Z (the site's section menu)."""
     only_parameters(request, PAGING)
@@ -229,7 +249,7 @@ def category_list(request, limit: int = Limit, offset: int = Offset):
     return {**links, "results": results}
 
 
-@api.get("/tags/", response={200: schemas.TagPage, **LIST_ERRORS}, url_name="tags")
+@read("/tags/", response={200: schemas.TagPage, **LIST_ERRORS}, url_name="tags")
 def tag_list(request, limit: int = Limit, offset: int = Offset):
     """Tags on published articles, A to Z."""
     only_parameters(request, PAGING)
@@ -238,7 +258,7 @@ def tag_list(request, limit: int = Limit, offset: int = Offset):
     return {**links, "results": [tag_data(request, tag) for tag in rows]}
 
 
-@api.get("/authors/", response={200: schemas.AuthorPage, **LIST_ERRORS}, url_name="authors")
+@read("/authors/", response={200: schemas.AuthorPage, **LIST_ERRORS}, url_name="authors")
 def author_list(request, limit: int = Limit, offset: int = Offset):
     """Authors with a published article, by username."""
     only_parameters(request, PAGING)

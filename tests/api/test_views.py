@@ -249,6 +249,15 @@ def test_the_api_is_read_only(client):
     assert Article.objects.filter(pk=article.pk).exists()
 
 
+@pytest.mark.parametrize("url", ["/api/articles/", "/api/tags/", "/api/categories/", "/api/authors/"])
+def test_head_answers_like_get_without_a_body(client, url):
+    make_article()
+    response = client.head(url)
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response["ETag"] == client.get(url)["ETag"]
+
+
 def test_the_index_lists_the_endpoints(client):
     data = client.get("/api/").json()
     assert data == {
@@ -275,5 +284,11 @@ def test_the_openapi_schema_lists_every_endpoint(client):
     assert all(set(operations) == {"get"} for operations in schema["paths"].values())
     filters = {p["name"] for p in schema["paths"]["/api/articles/"]["get"]["parameters"]}
     assert filters == {"limit", "offset", "category", "tag", "author"}
+    operation_ids = [
+        operation["operationId"] for ops in schema["paths"].values() for operation in ops.values()
+    ]
+    assert len(operation_ids) == len(set(operation_ids)) == 5
+    refs = set(re.findall(r'"\$ref": "#/components/schemas/(\w+)"', response.content.decode()))
+    assert refs and refs <= set(schema["components"]["schemas"])
     article = schema["components"]["schemas"]["Article"]["properties"]
     assert {"title", "body_html", "comment_count", "lead_image", "tags", "summary"} <= set(article)

@@ -40,7 +40,7 @@ api = NinjaAPI(
     version="1",
     description="Read-only: published articles, sections, tags and authors.",
     urls_namespace="api",
-    # Swagger UI is not served: the schema is for tools, and the site's CSP allows no third-party script.
+    # No Swagger UI: its stylesheet's data: images need a looser CSP (img-src); the schema is the docs.
     docs_url=None,
 )
 

@@ -5,6 +5,7 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from articles.models import Article
@@ -292,3 +293,15 @@ def test_the_openapi_schema_lists_every_endpoint(client):
     assert refs and refs <= set(schema["components"]["schemas"])
     article = schema["components"]["schemas"]["Article"]["properties"]
     assert {"title", "body_html", "comment_count", "lead_image", "tags", "summary"} <= set(article)
+
+
+def test_a_lost_database_is_a_503_with_retry_after_not_a_500(client, monkeypatch):
+    article = make_article()
+
+    def unreachable():
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("api.views.articles_for_api", unreachable)
+    response = client.get(f"/api/articles/{article.slug}/")
+    assert response.status_code == 503
+    assert response["Retry-After"].isdigit()

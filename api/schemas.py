@@ -100,3 +100,7 @@ class AuthorPage(Page):
 
 class Error(Schema):
     detail: str
+
+
+class InvalidParameters(Error):
+    errors: list[dict] = Field(..., description="pydantic's account of each bad parameter.")

@@ -47,7 +47,7 @@ api = NinjaAPI(
 Limit = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Items per page (1 to {MAX_LIMIT}).")
 Offset = Query(0, ge=0, le=MAX_OFFSET, description="How many items to skip.")
 PAGING = {"limit", "offset"}
-LIST_ERRORS = {400: schemas.Error, 422: schemas.Error}
+LIST_ERRORS = {400: schemas.Error, 422: schemas.InvalidParameters}
 
 
 @api.exception_handler(ValidationError)
@@ -72,9 +72,8 @@ def only_parameters(request, allowed):
     """A misspelt filter would silently answer the unfiltered list: refuse it instead."""
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
-        raise HttpError(
-            400, f"Unknown parameter {unknown[0]!r}: this endpoint takes {', '.join(sorted(allowed))}."
-        )
+        takes = f"takes {', '.join(sorted(allowed))}" if allowed else "takes no parameters"
+        raise HttpError(400, f"Unknown parameter {unknown[0]!r}: this endpoint {takes}.")
 
 
 def absolute(request, path):
@@ -225,11 +224,12 @@ def article_list(
 
 @read(
     "/articles/{slug}/",
-    response={200: schemas.Article, 404: schemas.Error},
+    response={200: schemas.Article, 400: schemas.Error, 404: schemas.Error},
     url_name="article",
 )
 def article_detail(request, slug: str):
     """One published article, with its body as the article page shows it."""
+    only_parameters(request, set())
     article = found(articles_for_api(), f"No published article {slug!r}.", slug=slug)
     shows(*shown_with_tags([article]))
     return {**article_data(request, article), "body_html": article.body_html}

@@ -227,6 +227,7 @@ def test_every_list_is_paginated(client, url):
         ("/api/articles/?author=%00", 422, "author: String should match pattern"),
         ("/api/articles/?categroy=news", 400, "Unknown parameter 'categroy'"),
         ("/api/tags/?page=2", 400, "Unknown parameter 'page': this endpoint takes limit, offset."),
+        ("/api/articles/a-slug/?v=2", 400, "Unknown parameter 'v': this endpoint takes no parameters."),
         ("/api/articles/?category=nowhere", 404, "No section 'nowhere' with published articles."),
         ("/api/articles/?tag=nothing", 404, "No tag 'nothing' on published articles."),
         ("/api/articles/?author=nobody", 404, "No author 'nobody' with published articles."),

@@ -59,6 +59,8 @@ ROWS = [
     ("category", "category", None),
     ("search", "search (body-only word)", 0.1),
     ("feed", "feed /feed/", None),
+    ("api_list", "API /api/articles/", None),
+    ("api_article", "API article (anonymous)", 0.6),
     ("static_nginx", "static file via nginx", None),
     ("home_nginx", "home / via nginx", None),
     ("article_nginx", "article (anon.) via nginx", None),
@@ -281,6 +283,8 @@ def site_env(database_url, redis_url):
         # The reads-while-writing rows post a comment every 0.2 s from one reader.
         COMMENTS_MIN_INTERVAL_SECONDS="0",
         COMMENTS_MAX_PER_HOUR="0",
+        # wrk reads the content API from one address far faster than any reader.
+        NEWSBLOG_API_REQUESTS_PER_MINUTE="0",
     )
     return env
 
@@ -614,6 +618,8 @@ def measure_site(args, env, info, password, out):
             "category": (base + info["category_url"], []),
             "search": (f"{base}/search/?q={info['search_word']}", []),
             "feed": (base + "/feed/", []),
+            "api_list": (base + "/api/articles/", []),
+            "api_article": (f"{base}/api{info['article_url']}", []),
             "static_nginx": (f"{proxied}/static/article.html", []),
             "home_nginx": (proxied + "/", []),
             "article_nginx": (proxied + info["article_url"], []),
@@ -670,6 +676,8 @@ def explain(args, env, info, out):
         ("article", info["article_url"]),
         ("search", f"/search/?q={info['search_word']}"),
         ("feed", "/feed/"),
+        ("api list", "/api/articles/"),
+        ("api article", f"/api{info['article_url']}"),
     ]
     stdout = run(
         [PYTHON, str(BENCH / "explain.py"), str(out / "explain.txt"), json.dumps(pages)],

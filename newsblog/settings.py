@@ -66,10 +66,12 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    "corsheaders",
     "pagecache",
     "accounts",
     "articles",
     "comments",
+    "api",
     # The project itself (top floor): the data commands that compose the apps.
     "newsblog",
 ]
@@ -84,6 +86,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsblog.security.PermissionsPolicyMiddleware",
     "newsblog.security.RejectNulBytesMiddleware",
+    # Outside the page cache: CORS headers depend on each request's Origin, and cached API answers
+    # count against the API's rate limit too (api/middleware.py).
+    "corsheaders.middleware.CorsMiddleware",
+    "api.middleware.ApiThrottleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise (which serves pre-compressed static files itself): compresses our HTML.
     "django.middleware.gzip.GZipMiddleware",
@@ -350,6 +356,17 @@ DJANGO_STRUCTLOG_STATUS_START_LOG_LEVEL = logging.DEBUG  # one line per request:
 # Comments: at most one every COMMENTS_MIN_INTERVAL_SECONDS and COMMENTS_MAX_PER_HOUR an hour per user.
 COMMENTS_MIN_INTERVAL_SECONDS = env_int("COMMENTS_MIN_INTERVAL_SECONDS", 15)
 COMMENTS_MAX_PER_HOUR = env_int("COMMENTS_MAX_PER_HOUR", 20)
+
+# Content API (/api/, api/views.py): requests a minute per client address (0 turns the limit off),
+# and the origins whose pages may read it from a browser (CORS; none by default, then no CORS headers).
+NEWSBLOG_API_REQUESTS_PER_MINUTE = env_int("NEWSBLOG_API_REQUESTS_PER_MINUTE", 120)
+NEWSBLOG_API_CORS_ORIGINS = env_list("NEWSBLOG_API_CORS_ORIGINS", [])
+CORS_ALLOWED_ORIGINS = NEWSBLOG_API_CORS_ORIGINS
+# django-cors-headers acts on the API only, and not at all without origins ("(?!)" matches nothing).
+CORS_URLS_REGEX = r"^/api/" if CORS_ALLOWED_ORIGINS else r"(?!)"
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
 
 # Hardening
 # Permissions-Policy (added by newsblog/security.py; Django has no setting): a news blog uses none of

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "accounts",
     "articles",
     "comments",
+    "newsletter",
     # The project itself (top floor): the data commands that compose the apps.
     "newsblog",
 ]
@@ -280,6 +281,16 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsblog <noreply@loc
 # wait between them (doubled each time).
 NEWSBLOG_MAIL_ATTEMPTS = env_int("NEWSBLOG_MAIL_ATTEMPTS", 5)
 NEWSBLOG_MAIL_RETRY_SECONDS = env_int("NEWSBLOG_MAIL_RETRY_SECONDS", 60)
+
+# The site's public address, for links in mail sent by the worker (which has no request to read it from).
+NEWSBLOG_SITE_URL = os.environ.get("NEWSBLOG_SITE_URL", "http://127.0.0.1:8000").strip().rstrip("/")
+# Newsletter (newsletter/sending.py): the worker mails at most NEWSLETTER_MAX_PER_MINUTE messages a
+# minute, NEWSLETTER_BATCH_SIZE per task; a message whose sending was cut off (the worker died) is
+# tried again after NEWSLETTER_CLAIM_SECONDS. An address has NEWSLETTER_CONFIRM_DAYS to confirm.
+NEWSLETTER_MAX_PER_MINUTE = env_int("NEWSLETTER_MAX_PER_MINUTE", 600)
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
+NEWSLETTER_CLAIM_SECONDS = env_int("NEWSLETTER_CLAIM_SECONDS", 300)
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 3)
 
 # Background tasks: Django's Tasks API (the django-tasks backport), stored in the database and run
 # by `manage.py db_worker` beside gunicorn.

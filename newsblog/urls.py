@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("articles.urls")),
     path("", include("comments.urls")),
     path("accounts/", include("accounts.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("admin/", admin.site.urls),
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),

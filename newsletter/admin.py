@@ -3,7 +3,6 @@ from django.db.models import Count, Q
 
 from articles.models import Category
 from newsletter.models import Delivery, SectionSetting, Send, Subscriber
-from newsletter.tasks import resume
 
 
 def subscriber_counts():
@@ -111,6 +110,8 @@ class SendAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resume sending (after the worker was down)")
     def resume_sending(self, request, queryset):
+        from newsletter.tasks import resume  # not at import: defining tasks reads TASKS (see signals.py)
+
         unfinished = [send for send in queryset if send.finished_at is None]
         for send in unfinished:
             resume(send)

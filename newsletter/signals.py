@@ -3,7 +3,6 @@ from django.db import transaction
 from articles.models import Article
 from newsletter.models import Send
 from newsletter.services import wants_sending
-from newsletter.tasks import enqueue_start
 
 
 def article_saved(sender, instance, raw=False, **kwargs):
@@ -13,4 +12,7 @@ def article_saved(sender, instance, raw=False, **kwargs):
         return
     if not wants_sending(instance) or Send.objects.filter(article=instance).exists():
         return
+    # Imported here: defining a task reads the TASKS setting, which must not happen while apps load.
+    from newsletter.tasks import enqueue_start
+
     transaction.on_commit(lambda: enqueue_start(instance))

@@ -120,7 +120,7 @@ class Send(models.Model):
 
 
 class Delivery(models.Model):
-    """One recipient of one send: sent at most once unless the worker died while it was in flight."""
+    """One recipient of one send, and what became of their message."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -132,7 +132,9 @@ class Delivery(models.Model):
     send = models.ForeignKey(Send, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    # While status is "sending": after this time the worker is presumed dead and the message is retried.
+    # While status is "sending": the batch that holds the row, and when its worker is presumed dead
+    # (then the row is sent again; see newsletter/sending.py).
+    claim = models.CharField(max_length=32, blank=True, editable=False)
     claimed_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -1,44 +1,47 @@
 """Mailing an article to its subscribers: in batches, by the task worker, at a limited rate, each
 recipient recorded, resumed after a crash.
 
-How one message is sent (`send_one`): its Delivery row is claimed in its own short transaction
-(`select_for_update(skip_locked=True)` on PostgreSQL, so several workers never take the same row;
-SQLite has one writer and a single worker), marked "sending" with a deadline, then the message goes to
-the mail backend on the batch's open connection, and the row is marked "sent" only once the backend
-has accepted it (the relay said 250 to the message).
+How a batch is sent (`send_batch_of`): up to NEWSLETTER_BATCH_SIZE Delivery rows are claimed in one
+short transaction (`select_for_update(skip_locked=True)` on PostgreSQL, so workers never take the
+same row; SQLite has one writer and runs one worker), marked "sending" under the batch's token with a
+deadline (NEWSLETTER_CLAIM_SECONDS), and committed. The messages then go out one by one, in id order,
+on one connection; each row is marked "sent" (its own small UPDATE) as soon as the mail backend
+returns, that is once the relay has answered 250 to the message. The batch stops before its claim runs
+out, so a live worker never sends on an expired claim.
 
 The guarantee, per recipient, when a worker is killed at any moment and started again:
-- rows never claimed are sent by the next batch; no row is claimed by two live workers;
-- a row marked "sent" is never sent again;
-- a row left "sending" (the worker died in the middle of that one message) is sent again once its
-  deadline (NEWSLETTER_CLAIM_SECONDS) has passed. This is the one message per dead worker that can
-  arrive twice: if the worker died after the relay accepted it and before "sent" was written, the
-  relay has it and we cannot know. No protocol between an SMTP relay and a database can close that
-  gap, so we keep it as narrow as it goes (one small UPDATE after the relay's reply) and choose "at
-  least once" for it over losing the mail: the copy carries the same Message-ID as the first, so a
-  mailbox that deduplicates on Message-ID (Gmail does) shows it once.
-So: exactly once per recipient, except at most one message per killed worker, which can be delivered
-twice with the same Message-ID. A relay that refuses the recipient for good (5xx) marks it failed; a
-relay that can't be reached puts the row back in the queue and the next batch tries again, up to
-NEWSBLOG_MAIL_ATTEMPTS tries.
+- a row marked "sent" is never sent again; a row is never held by two live batches;
+- the rows of a dead batch that were not "sent" are claimed again once its deadline has passed. All
+  but the first of them were never tried (the batch goes in order and records each message the moment
+  the relay accepts it). The first may have been in flight: if the worker died after the relay
+  accepted it and before "sent" was written, the relay has it and we cannot know. No protocol between
+  an SMTP relay and a database closes that gap; we keep it as narrow as it goes (one UPDATE after the
+  relay's reply) and choose "at least once" for that one message over losing it: the copy carries the
+  same Message-ID as the first, so a mailbox that deduplicates on Message-ID shows it once.
+So: each recipient is mailed exactly once, except that each killed worker can leave at most one
+message delivered twice, both copies with the same Message-ID. A relay that refuses a recipient for
+good (5xx) marks it failed; a relay that can't be reached puts the rows back in the queue and the
+next batch tries again later, up to NEWSBLOG_MAIL_ATTEMPTS tries.
 """
 
 import logging
 import smtplib
+import uuid
 from datetime import timedelta
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from articles.markdown import sanitise_html
 from newsletter.models import Delivery, SubscriberSection, message_id_domain
-from newsletter.services import manage_url, site_url, unsubscribe_url
+from newsletter.services import manage_token, site_url
 
 logger = logging.getLogger("newsblog.mail")
 
@@ -69,13 +72,14 @@ class Edition:
 
     def message(self, delivery):
         subscriber = delivery.subscriber
+        token = manage_token(subscriber)
         context = {
             "article": self.article,
             "article_url": self.url,
             "body_html": self.body_html,
             "image": self.image,
-            "manage_url": manage_url(subscriber),
-            "unsubscribe_url": unsubscribe_url(subscriber),
+            "manage_url": site_url(reverse("newsletter:manage", args=[token])),
+            "unsubscribe_url": site_url(reverse("newsletter:unsubscribe", args=[token])),
             "site_name": settings.SITE_NAME,
             "site_url": settings.NEWSBLOG_SITE_URL,
         }
@@ -96,46 +100,70 @@ class Edition:
         return message
 
 
-def claim(send, category_id):
-    """The next recipient of this send, marked "sending" (or "skipped" if they left or no longer want
-    this section); None when nothing is left to claim."""
+def claim_batch(send, *, size):
+    """Take up to `size` recipients of this send for one batch: rows whose earlier claim ran out (a
+    dead worker's), then queued ones. Marked "sending" under a token of our own, committed at once.
+    Returns the token and when the claim runs out."""
     now = timezone.now()
+    token = uuid.uuid4().hex
+    until = now + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
     with transaction.atomic():
-        delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("subscriber")
-            .filter(send=send)
-            .filter(
-                Q(status=Delivery.Status.QUEUED) | Q(status=Delivery.Status.SENDING, claimed_until__lt=now)
-            )
-            .order_by("pk")
-            .first()
+        rows = Delivery.objects.select_for_update(skip_locked=True).filter(send=send)
+        ids = list(
+            rows.filter(status=Delivery.Status.SENDING, claimed_until__lt=now).values_list("pk", flat=True)[
+                :size
+            ]
         )
-        if delivery is None:
-            return None
-        subscriber = delivery.subscriber
-        wanted = subscriber.is_subscribed and (
-            subscriber.all_sections
-            or SubscriberSection.objects.filter(subscriber=subscriber, category_id=category_id).exists()
+        if len(ids) < size:
+            queued = rows.filter(status=Delivery.Status.QUEUED).values_list("pk", flat=True)
+            ids += list(queued[: size - len(ids)])
+        Delivery.objects.filter(pk__in=ids).update(
+            status=Delivery.Status.SENDING, claim=token, claimed_until=until, attempts=F("attempts") + 1
         )
-        if wanted:
-            delivery.status = Delivery.Status.SENDING
-            delivery.claimed_until = now + timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
-            delivery.attempts += 1
-        else:
-            delivery.status = Delivery.Status.SKIPPED
-        delivery.save(update_fields=["status", "claimed_until", "attempts"])
-    return delivery
+    return token, until
+
+
+def claimed(send, token, category_id):
+    """The batch's recipients in order; those who left the list or this section meanwhile are skipped
+    (checked now, so an unsubscribe takes effect before the next batch). Two queries."""
+    batch = list(
+        Delivery.objects.filter(send=send, status=Delivery.Status.SENDING, claim=token)
+        .select_related("subscriber")
+        .order_by("pk")
+    )
+    chosen = set(
+        SubscriberSection.objects.filter(
+            subscriber_id__in=[d.subscriber_id for d in batch if not d.subscriber.all_sections],
+            category_id=category_id,
+        ).values_list("subscriber_id", flat=True)
+    )
+    wanted = [
+        d
+        for d in batch
+        if d.subscriber.is_subscribed and (d.subscriber.all_sections or d.subscriber_id in chosen)
+    ]
+    unwanted = [d.pk for d in batch if d not in wanted]
+    if unwanted:
+        Delivery.objects.filter(pk__in=unwanted, claim=token).update(status=Delivery.Status.SKIPPED, claim="")
+    return wanted
 
 
 def _finish(delivery, status, error=""):
-    """Record the outcome, unless the claim ran out meanwhile and another worker owns the row now."""
-    fields = {"status": status, "error": error[:300], "claimed_until": None}
+    """Record one message's outcome, as long as the row is still ours."""
+    fields = {"status": status, "error": error[:300], "claim": "", "claimed_until": None}
     if status == Delivery.Status.SENT:
         fields["sent_at"] = timezone.now()
-    Delivery.objects.filter(
-        pk=delivery.pk, status=Delivery.Status.SENDING, claimed_until=delivery.claimed_until
-    ).update(**fields)
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, claim=delivery.claim).update(
+        **fields
+    )
+
+
+def _release(deliveries):
+    """Put claimed rows that were never tried back in the queue."""
+    for delivery in deliveries[:1]:
+        Delivery.objects.filter(
+            pk__in=[d.pk for d in deliveries], status=Delivery.Status.SENDING, claim=delivery.claim
+        ).update(status=Delivery.Status.QUEUED, claim="", claimed_until=None, attempts=F("attempts") - 1)
 
 
 def permanent(error):
@@ -146,18 +174,21 @@ def permanent(error):
 
 
 def send_batch_of(send, *, size):
-    """Send up to `size` messages of this send on one connection; False if the relay failed (the
-    batch stops there and the next one tries again)."""
+    """Send up to `size` messages of this send on one connection, in order, each marked "sent" as soon
+    as the relay accepted it; False if the relay failed (the rest go back to the queue)."""
     article = send.article
     edition = Edition(article)
+    token, until = claim_batch(send, size=size)
+    batch = claimed(send, token, article.category_id)
+    # Stop while the claim still holds, with room for one slow message: never send on an expired claim.
+    email_timeout = getattr(settings, "EMAIL_TIMEOUT", None) or 10
+    stop_at = until - timedelta(seconds=min(3 * email_timeout, settings.NEWSLETTER_CLAIM_SECONDS / 2))
     connection = get_connection()
     try:
-        for _ in range(size):
-            delivery = claim(send, article.category_id)
-            if delivery is None:
+        for position, delivery in enumerate(batch):
+            if timezone.now() >= stop_at:
+                _release(batch[position:])
                 return True
-            if delivery.status == Delivery.Status.SKIPPED:
-                continue
             message = edition.message(delivery)
             message.connection = connection
             try:
@@ -168,6 +199,7 @@ def send_batch_of(send, *, size):
                     continue
                 retry = delivery.attempts < settings.NEWSBLOG_MAIL_ATTEMPTS
                 _finish(delivery, Delivery.Status.QUEUED if retry else Delivery.Status.FAILED, str(error))
+                _release(batch[position + 1 :])
                 logger.warning(
                     "Newsletter %s: the relay failed (%s); the next batch tries again", send.pk, error
                 )

@@ -119,6 +119,7 @@ def test_a_message_left_sending_by_a_dead_worker_is_sent_again_after_its_claim_w
         send=send,
         subscriber=subscriber,
         status=Delivery.Status.SENDING,
+        claim="a-worker-that-died",
         claimed_until=timezone.now() + timedelta(minutes=1),
         attempts=1,
     )

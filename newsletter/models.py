@@ -106,7 +106,8 @@ class SectionSetting(models.Model):
 class Send(models.Model):
     """One article mailed to the subscribers who wanted it when it was published."""
 
-    article = models.OneToOneField(Article, on_delete=models.PROTECT, related_name="+")
+    # Deleting the article deletes its send (and stops it, if it was still going).
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     # Which link of the task chain may run next (newsletter/sending.py): a duplicate link does nothing.

@@ -110,7 +110,8 @@ def advance(send_id, step):
         )
         if send is None or send.finished_at is not None or send.step != step:
             return None
-        if not sending.unfinished(send).exists():
+        if not send.article.is_public or not sending.unfinished(send).exists():
+            # Done, or unpublished mid-send: stopped (the admin's "Resume sending" carries on).
             send.finished_at = now
             send.save(update_fields=["finished_at"])
             return None

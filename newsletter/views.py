@@ -25,7 +25,7 @@ from newsletter.tasks import send_subscribe_mail
 def subscribe(request):
     """/newsletter/: a signed-in reader is subscribed at once with their account's (confirmed) address;
     anyone else gets a confirmation link by mail, and the same answer whether or not we know them."""
-    if request.user.is_authenticated:
+    if request.user.is_authenticated and request.user.email:
         return _subscribe_account(request)
     initial = {"email": request.GET.get("email", "")[:254], "scope": "all"}
     form = SubscribeForm(request.POST or None, initial=initial)

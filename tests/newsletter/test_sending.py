@@ -191,3 +191,18 @@ def test_resume_queues_a_new_chain_and_the_old_link_does_nothing(database_tasks,
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     run_worker()
     assert len(mail.outbox) == 5 and len(set(recipients())) == 5
+
+
+def test_unpublishing_an_article_stops_its_send(database_tasks):
+    for n in range(5):
+        make_subscriber(f"reader{n}@example.com")
+    article = make_article(send_to_subscribers=True)
+    call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--max-tasks", "2", verbosity=0)
+    assert len(mail.outbox) == 3  # start_send, then one batch
+    article.status = Article.Status.DRAFT
+    article.save()
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    run_worker()
+    assert len(mail.outbox) == 3
+    send = Send.objects.get()
+    assert send.finished_at is not None and send.deliveries.filter(status="queued").count() == 2

@@ -118,7 +118,9 @@ def advance(send_id, step):
         send.step = step + 1
         send.save(update_fields=["step"])
         if can_defer():
-            delay = timedelta(seconds=sending.batch_interval())
+            # The rate is the site's: sends going out at the same time share it.
+            sharing = Send.objects.filter(finished_at__isnull=True).count()
+            delay = timedelta(seconds=sending.batch_interval() * max(1, sharing))
             if not send.deliveries.filter(status=Delivery.Status.QUEUED).exists():
                 # Only messages in flight are left: look again when their claim runs out.
                 expiry = sending.next_claim_expiry(send)

@@ -13,6 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from articles.models import Article
 from newsletter.models import Delivery, SectionSetting, Send
 from newsletter.sending import send_batch_of
+from newsletter.tasks import advance
 from tests.factories import make_article, make_category
 from tests.newsletter.factories import make_subscriber
 
@@ -206,3 +207,16 @@ def test_unpublishing_an_article_stops_its_send(database_tasks):
     assert len(mail.outbox) == 3
     send = Send.objects.get()
     assert send.finished_at is not None and send.deliveries.filter(status="queued").count() == 2
+
+
+def test_sends_going_out_together_share_the_rate(database_tasks, settings):
+    settings.NEWSLETTER_MAX_PER_MINUTE = 60  # batches of 3: one every 3 seconds for the whole site
+    make_subscriber("reader@example.com")
+    for _ in range(2):
+        Send.objects.create(article=make_article())
+    send = Send.objects.create(article=make_article())
+    Delivery.objects.create(send=send, subscriber=make_subscriber("other@example.com"))
+    advance(send.pk, 0)
+    waiting = DBTaskResult.objects.get(status="READY")
+    gap = (waiting.run_after - timezone.now()).total_seconds()
+    assert 7 < gap <= 9, "three sends at once: each batch waits three times as long"

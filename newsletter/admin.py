@@ -108,11 +108,11 @@ class SendAdmin(admin.ModelAdmin):
             f"{done} of {send.total_count} ({done * 100 // send.total_count if send.total_count else 100}%)"
         )
 
-    @admin.action(description="Resume sending (after the worker was down)")
+    @admin.action(description="Resume sending (after a crash, or once the article is published again)")
     def resume_sending(self, request, queryset):
         from newsletter.tasks import resume  # not at import: defining tasks reads TASKS (see signals.py)
 
-        unfinished = [send for send in queryset if send.finished_at is None]
+        unfinished = [send for send in queryset if send.queued_count + send.sending_count]
         for send in unfinished:
             resume(send)
         self.message_user(request, f"{len(unfinished)} send(s) queued again.", messages.SUCCESS)

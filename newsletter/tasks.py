@@ -106,7 +106,10 @@ def advance(send_id, step):
     now = timezone.now()
     with transaction.atomic():
         send = (
-            Send.objects.select_for_update(of=("self",)).select_related("article").filter(pk=send_id).first()
+            Send.objects.select_for_update(of=("self",))
+            .select_related("article__category")
+            .filter(pk=send_id)
+            .first()
         )
         if send is None or send.finished_at is not None or send.step != step:
             return None
@@ -140,9 +143,12 @@ def postpone(send_id, delay):
             return
         send.step += 1
         send.save(update_fields=["step"])
-        send_batch.using(run_after=timezone.now() + delay).enqueue(send_id=send.pk, step=send.step)
+        link = send_batch.using(run_after=timezone.now() + delay) if can_defer() else send_batch
+        link.enqueue(send_id=send.pk, step=send.step)  # in this transaction: the step and its link together
 
 
 def resume(send):
-    """Start a new chain for a send whose chain was lost (the admin's "resume" action)."""
+    """Start a new chain for a send whose chain was lost, or that stopped when its article was
+    unpublished (the admin's "Resume sending"); one with nothing left is marked finished again."""
+    Send.objects.filter(pk=send.pk).update(finished_at=None)
     postpone(send.pk, timedelta(0))

@@ -96,3 +96,15 @@ def test_auto_send_is_set_per_section_in_the_admin(staff_client):
     assert response.status_code == 302
     setting = SectionSetting.objects.get()
     assert setting.auto_send and setting.auto_send_since is not None
+
+
+def test_resume_sending_carries_on_a_send_stopped_by_unpublishing(staff_client, settings):
+    send = Send.objects.create(article=make_article(), finished_at=timezone.now())
+    Delivery.objects.create(send=send, subscriber=make_subscriber("late@example.com"))
+    response = staff_client.post(
+        "/admin/newsletter/send/", {"action": "resume_sending", "_selected_action": [send.pk]}, follow=True
+    )
+    assert "1 send(s) queued again." in response.text
+    assert [m.to for m in mail.outbox] == [["late@example.com"]]
+    send.refresh_from_db()
+    assert send.finished_at is not None

@@ -28,9 +28,10 @@ setup: install
 	$(BIN)/python manage.py load_demo_content
 
 # The task worker (mail) runs beside gunicorn; Ctrl-C reaches both, and the worker is stopped
-# whenever gunicorn ends.
+# whenever gunicorn ends. First, a newsletter send cut off by a crash is queued again.
 run: setup
 	@echo "Serving newsblog on http://$(HOST):$(PORT)/ with a task worker (Ctrl-C to stop)"
+	@$(BIN)/python manage.py newsletter_resume
 	@$(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	GUNICORN_BIND=$(HOST):$(PORT) $(BIN)/gunicorn --config gunicorn.conf.py newsblog.wsgi

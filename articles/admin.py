@@ -81,8 +81,8 @@ class ArticleAdminForm(forms.ModelForm):
         model = Article
         fields = (
             "title", "slug", "author", "category", "summary", "body", "lead_image", "lead_image_alt",
-            "lead_image_caption", "lead_image_credit", "status", "published_at", "comments_enabled",
-            "comments_close_after_days", "tags",
+            "lead_image_caption", "lead_image_credit", "status", "published_at", "send_to_subscribers",
+            "comments_enabled", "comments_close_after_days", "tags",
         )  # fmt: skip
         widgets = {"summary": forms.Textarea(attrs={"rows": MAX_BULLETS, "cols": 80})}
 
@@ -165,7 +165,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
             "Lead image",
             {"fields": ("lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit")},
         ),
-        ("Publishing", {"fields": ("status", "published_at", "updated_at", "minor_edit")}),
+        (
+            "Publishing",
+            {"fields": ("status", "published_at", "updated_at", "minor_edit", "send_to_subscribers")},
+        ),
         ("Discussion", {"fields": ("comments_enabled", "comments_close_after_days")}),
     )
 

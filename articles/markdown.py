@@ -73,13 +73,21 @@ def render_markdown(text):
 
     Raises MarkdownTooComplex for text the body's validator refuses.
     """
+    return sanitise_html(checked_html(text or ""))
+
+
+def sanitise_html(html, *, attribute_filter=None):
+    """The allow-list every article body passes. `attribute_filter(tag, attribute, value)` may rewrite
+    a kept attribute (the newsletter makes links absolute with it); only give it a shallow, well-formed
+    tree such as a stored body_html (see the module's note on nh3's parser)."""
     return nh3.clean(
-        checked_html(text or ""),
+        html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
         strip_comments=True,
+        attribute_filter=attribute_filter,
     )
 
 

@@ -179,6 +179,15 @@ class Article(models.Model):
     comments_close_after_days = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Close comments automatically this many days after publishing."
     )
+    # Read by the newsletter app (articles never imports it): it mails the article once it is public.
+    send_to_subscribers = models.BooleanField(
+        "send to subscribers",
+        default=False,
+        help_text=(
+            "Email this article to newsletter subscribers (whole site and this section) once it is "
+            "published; a scheduled article is sent at its publication time. Sent once only."
+        ),
+    )
     # Kept by the comments app on every comment change, so list pages and crawlers need no extra query.
     comment_count = models.PositiveIntegerField(default=0, editable=False)
     last_comment_at = models.DateTimeField(null=True, blank=True, editable=False)

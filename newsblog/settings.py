@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "articles",
     "comments",
     "api",
+    "newsletter",
     # The project itself (top floor): the data commands that compose the apps.
     "newsblog",
 ]
@@ -294,6 +295,14 @@ NEWSBLOG_SITE_URL = os.environ.get("NEWSBLOG_SITE_URL", "http://127.0.0.1:8000")
 # Comment notifications wait this long, so a reply hidden meanwhile is never mailed and the replies
 # that arrive in the meantime go out together in one mail.
 NEWSBLOG_NOTIFICATION_DELAY_SECONDS = env_int("NEWSBLOG_NOTIFICATION_DELAY_SECONDS", 180)
+
+# Newsletter (newsletter/sending.py): the worker mails at most NEWSLETTER_MAX_PER_MINUTE messages a
+# minute, NEWSLETTER_BATCH_SIZE per task; a message whose sending was cut off (the worker died) is
+# tried again after NEWSLETTER_CLAIM_SECONDS. An address has NEWSLETTER_CONFIRM_DAYS to confirm.
+NEWSLETTER_MAX_PER_MINUTE = env_int("NEWSLETTER_MAX_PER_MINUTE", 600)
+NEWSLETTER_BATCH_SIZE = env_int("NEWSLETTER_BATCH_SIZE", 100)
+NEWSLETTER_CLAIM_SECONDS = env_int("NEWSLETTER_CLAIM_SECONDS", 300)
+NEWSLETTER_CONFIRM_DAYS = env_int("NEWSLETTER_CONFIRM_DAYS", 3)
 
 # Background tasks: Django's Tasks API (the django-tasks backport), stored in the database and run
 # by `manage.py db_worker` beside gunicorn.

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("comments.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    path("newsletter/", include("newsletter.urls")),
     path("admin/", admin.site.urls),
     path("markdownx/markdownify/", editor.markdownify, name="markdownx_markdownify"),
     path("markdownx/upload/", editor.upload, name="markdownx_upload"),

@@ -4,11 +4,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from markdownx.admin import MarkdownxModelAdmin
 
+from articles.admin_corrections import CorrectionsAdminMixin
+from articles.admin_revisions import ConflictCheckFormMixin, RevisionsAdminMixin
 from articles.images import ImageStorageError, decode_image
 from articles.models import MAX_BULLETS, Article, Category
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(ConflictCheckFormMixin, forms.ModelForm):
     minor_edit = forms.BooleanField(
         required=False,
         label="Minor edit",
@@ -52,7 +54,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
+class ArticleAdmin(RevisionsAdminMixin, CorrectionsAdminMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
 
     class Media:

@@ -11,14 +11,17 @@ class ArticlesConfig(AppConfig):
         from articles.caching import (
             article_changed_tags,
             article_moves_menu,
+            article_tag,
             category_changed_tags,
             next_publication,
         )
-        from articles.models import Article, Category
+        from articles.models import Article, Category, Correction
         from pagecache.tags import watch
 
         # before_save: an article moved to another section or author leaves their lists too.
         watch(Article, tags=article_changed_tags, before_save=True, schedule=next_publication)
         watch(Category, tags=category_changed_tags)
+        # A correction is part of its article's page (and JSON-LD), nowhere else.
+        watch(Correction, tags=lambda correction: [article_tag(correction.article_id)])
         pre_save.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-saving")
         post_delete.connect(article_moves_menu, sender=Article, dispatch_uid="articles-menu-deleted")

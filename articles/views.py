@@ -130,6 +130,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
 @reader_page
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
+    queryset = queryset.prefetch_related("corrections")
     article = get_object_or_404(queryset, slug=slug)
     return render_article(request, article)
 
@@ -229,4 +230,10 @@ def article_json_ld(request, article, *, url, image_url):
         data["dateModified"] = article.updated_at.isoformat()
     if image_url:
         data["image"] = [image_url]
+    corrections = article.corrections.all()
+    if corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "text": c.text, "datePublished": c.date.isoformat()}
+            for c in corrections
+        ]
     return data

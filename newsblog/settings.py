@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "django_prometheus",
+    # Article revisions (articles/revisions.py).
+    "simple_history",
     "pagecache",
     "accounts",
     "articles",

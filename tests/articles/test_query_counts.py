@@ -2,6 +2,7 @@
 
 import pytest
 
+from articles.models import Correction
 from tests.factories import image_upload, make_article, make_category, make_staff
 
 # Counts what building the page costs, so the anonymous page cache is off here.
@@ -59,12 +60,15 @@ def test_author_queries_do_not_grow(client, django_assert_num_queries, count):
         assert client.get(author.get_absolute_url()).status_code == 200
 
 
-def test_article_page_query_budget(client, django_assert_num_queries):
+@pytest.mark.parametrize("corrections", [0, 1, 12])
+def test_article_page_query_budget(client, django_assert_num_queries, corrections):
     article = make_article(lead_image=image_upload(), lead_image_alt="A photo")
+    for n in range(corrections):
+        Correction.objects.create(article=article, text=f"Correction number {n}.")
     client.get("/")
-    # the section menu's version, article + author + category, related articles, comment thread
-    # count, comment threads
-    with django_assert_num_queries(5):
+    # the section menu's version, article + author + category, its corrections, related articles,
+    # comment thread count, comment threads
+    with django_assert_num_queries(6):
         assert client.get(article.get_absolute_url()).status_code == 200
 
 
@@ -72,6 +76,6 @@ def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_q
     article = make_article()
     client.force_login(make_staff())
     client.get("/")
-    # the section menu's version, session, user, then the four above
-    with django_assert_num_queries(7):
+    # the section menu's version, session, user, then the five above
+    with django_assert_num_queries(8):
         assert client.get(article.get_absolute_url()).status_code == 200

@@ -41,9 +41,9 @@ def test_article_page_queries_do_not_grow_with_comments(client, signed_in):
 def test_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.get(article.get_absolute_url())
-    # article + author + category, related articles, comment counts, page of threads + authors,
-    # the section menu's version, their replies + authors
-    with django_assert_num_queries(6):
+    # article + author + category, its corrections, related articles, comment counts, page of
+    # threads + authors, the section menu's version, their replies + authors
+    with django_assert_num_queries(7):
         client.get(article.get_absolute_url())
 
 
@@ -51,8 +51,8 @@ def test_signed_in_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.force_login(make_user())
     client.get(article.get_absolute_url())
-    # the section menu's version, session, user, then the five above
-    with django_assert_num_queries(8):
+    # session, user, then the seven above
+    with django_assert_num_queries(9):
         client.get(article.get_absolute_url())
 
 
@@ -91,7 +91,7 @@ def test_article_page_costs_the_same_with_10_or_1000_comments(client):
     few, many = make_article(), make_article()
     bulk_comments(few, 10)
     bulk_comments(many, 1000)
-    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 6
+    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 7
 
 
 def test_home_costs_the_same_with_10_or_1000_articles(client):

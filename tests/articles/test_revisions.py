@@ -3,9 +3,10 @@ restoring one, and refusing a save over a form someone else's save made stale.""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.files.storage import default_storage
 
 from articles.models import Article, Tag
-from tests.factories import make_article, make_staff
+from tests.factories import image_upload, make_article, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -188,3 +189,20 @@ def test_an_up_to_date_form_saves(staff_client):
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.title == "New title"
+
+
+def test_restore_brings_back_the_lead_image_and_its_renditions(staff_client):
+    article = make_article(lead_image=image_upload(), lead_image_alt="Cranes at dawn")
+    [with_image] = revisions(article)
+    name, renditions = article.lead_image.name, article.lead_image_renditions
+    article.lead_image, article.lead_image_alt = "", ""
+    article.save()
+
+    staff_client.post(f"{history_url(article)}{with_image.history_id}/restore/")
+
+    article.refresh_from_db()
+    assert article.lead_image.name == name
+    assert article.lead_image_renditions == renditions
+    assert article.lead_image_alt == "Cranes at dawn"
+    assert default_storage.exists(name)
+    assert name in staff_client.get(article.get_absolute_url()).content.decode()

@@ -4,6 +4,8 @@ restoring one, and refusing a save over a form someone else's save made stale.""
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.storage import default_storage
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from articles.models import Article, Tag
 from tests.factories import image_upload, make_article, make_staff
@@ -206,3 +208,33 @@ def test_restore_brings_back_the_lead_image_and_its_renditions(staff_client):
     assert article.lead_image_alt == "Cranes at dawn"
     assert default_storage.exists(name)
     assert name in staff_client.get(article.get_absolute_url()).content.decode()
+
+
+def history_queries(client, saves):
+    article = make_article()
+    article.tags.set([Tag.objects.create(name=f"Tag {saves}", slug=f"tag-{saves}")])
+    for n in range(saves):
+        article.title = f"Title {n}"
+        article.save()
+    client.get(history_url(article))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(history_url(article)).status_code == 200
+    return len(queries)
+
+
+def test_history_page_queries_do_not_grow_with_revisions(staff_client):
+    # session, user, article, revisions count, page of revisions + users + sections, their tags,
+    # the revision before the page and its tags (none on a short history: one query fewer)
+    assert (
+        history_queries(staff_client, 2)
+        <= history_queries(staff_client, 55)
+        == history_queries(staff_client, 120)
+        == 8
+    )
+
+
+def test_history_is_refused_to_staff_without_article_permissions(client):
+    article = make_article()
+    client.force_login(make_staff())
+    assert client.get(history_url(article)).status_code == 403
+    assert client.get(f"{history_url(article)}compare/?from=1&to=2").status_code == 403

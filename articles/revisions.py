@@ -109,7 +109,7 @@ def revision_fields(revision):
         ("category", "Section", revision.category.name if revision.category_id else ""),
         ("tags", "Tags", ", ".join(tags)),
         ("lead_image", "Lead image", image),
-        ("status", "Status", Article.Status(revision.status).label if revision.status else ""),
+        ("status", "Status", dict(Article.Status.choices).get(revision.status, revision.status)),
         ("published_at", "Publication time", published or ""),
     ]
 

@@ -6,6 +6,8 @@ from django.db.models import Count
 from django.utils.text import slugify
 from markdownx.admin import MarkdownxModelAdmin
 
+from articles.admin_corrections import CorrectionsAdminMixin
+from articles.admin_revisions import ConflictCheckFormMixin, RevisionsAdminMixin
 from articles.images import ImageStorageError, decode_image
 from articles.models import MAX_BULLETS, Article, Category, Tag
 
@@ -69,7 +71,7 @@ def tags_named(names):
     return tags
 
 
-class ArticleAdminForm(forms.ModelForm):
+class ArticleAdminForm(ConflictCheckFormMixin, forms.ModelForm):
     tags = TagNamesField()
     minor_edit = forms.BooleanField(
         required=False,
@@ -146,7 +148,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(Article)
-class ArticleAdmin(MarkdownxModelAdmin):
+class ArticleAdmin(RevisionsAdminMixin, CorrectionsAdminMixin, MarkdownxModelAdmin):
     form = ArticleAdminForm
 
     class Media:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from markdownx.models import MarkdownxField
+from simple_history.models import HistoricalRecords
 
 from articles.images import CleanImageField
 from articles.markdown import BODY_MAX_LENGTH, render_markdown, validate_markdown
@@ -109,6 +110,15 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(last_activity=Greatest("updated_at", Coalesce("last_comment_at", "updated_at")))
 
 
+# Revisions (articles/revisions.py): one row per save with the tags as they were; derived and
+# bookkeeping columns are left out (restoring re-renders the body). Kept by name so that a save in
+# two steps (the row, then its tags) can record one revision at the end.
+article_history = HistoricalRecords(
+    m2m_fields=["tags"],
+    excluded_fields=["body_html", "search_vector", "reading_time", "comment_count", "last_comment_at"],
+)
+
+
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -196,6 +206,7 @@ class Article(models.Model):
     search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
+    history = article_history
 
     class Meta:
         ordering = ["-published_at", "-id"]
@@ -329,3 +340,27 @@ def has_published(user_ref="pk"):
     """A filter or annotation: the user named by `user_ref` has a published article. Only they have
     a public author page; readers who comment do not."""
     return models.Exists(Article.objects.published().filter(author=models.OuterRef(user_ref)))
+
+
+class Correction(models.Model):
+    """A dated public note on a published article: what it got wrong and what is right."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    text = models.TextField(
+        help_text="Shown to readers as written: “An earlier version of this article misstated the date…”."
+    )
+    date = models.DateField(default=timezone.localdate, help_text="The date readers see on the correction.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self):
+        return f"Correction, {self.date:%Y-%m-%d}"
+
+    def clean(self):
+        if self.article_id and self.article.first_published_at is None:
+            raise ValidationError("Corrections are for published articles: edit the draft itself instead.")

@@ -132,7 +132,7 @@ def render_article(request, article, *, status=200, extensions_context=None):
 @reader_page
 def detail(request, slug):
     queryset = Article.objects.visible_to(request.user).select_related("author", "category")
-    article = get_object_or_404(queryset.prefetch_related("tags"), slug=slug)
+    article = get_object_or_404(queryset.prefetch_related("tags", "corrections"), slug=slug)
     return render_article(request, article)
 
 
@@ -245,4 +245,10 @@ def article_json_ld(request, article, *, url, image_url):
     keywords = [tag.name for tag in article.tags.all()]
     if keywords:
         data["keywords"] = keywords
+    corrections = article.corrections.all()
+    if corrections:
+        data["correction"] = [
+            {"@type": "CorrectionComment", "text": c.text, "datePublished": c.date.isoformat()}
+            for c in corrections
+        ]
     return data

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_prometheus",
     "corsheaders",
+    # Article revisions (articles/revisions.py).
+    "simple_history",
     "pagecache",
     "accounts",
     "articles",

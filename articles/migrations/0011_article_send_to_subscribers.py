@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("articles", "0008_tags"),
+        ("articles", "0010_revisions_corrections"),
     ]
 
     operations = [

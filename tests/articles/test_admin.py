@@ -27,6 +27,9 @@ def article_form(category, author, **overrides):
         "status": "published",
         "published_at_0": "",
         "published_at_1": "",
+        # The corrections inline (shown for published articles): none added.
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data

@@ -2,6 +2,7 @@
 
 import pytest
 
+from articles.models import Correction
 from tests.factories import image_upload, make_article, make_category, make_staff, make_tag
 
 # Counts what building the page costs, so the anonymous page cache is off here.
@@ -68,9 +69,9 @@ def test_article_page_query_budget(client, django_assert_num_queries, tags):
     for _ in range(5):
         make_article(category=category, author=author, tags=shared)
     client.get("/")
-    # the section menu's version, article + author + category, its tags, related articles (one
-    # query however many tags), comment thread count, comment threads
-    with django_assert_num_queries(6):
+    # the section menu's version, article + author + category, its tags, its corrections, related
+    # articles (one query however many tags), comment thread count, comment threads
+    with django_assert_num_queries(7):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     assert len(response.context["related_articles"]) == 3
@@ -86,6 +87,18 @@ def test_tag_queries_do_not_grow(client, django_assert_num_queries, count):
     # categories (no count)
     with django_assert_num_queries(3):
         assert client.get(tag.get_absolute_url()).status_code == 200
+
+
+@pytest.mark.parametrize("corrections", [0, 1, 12])
+def test_article_page_costs_the_same_with_any_corrections(client, django_assert_num_queries, corrections):
+    article = make_article(lead_image=image_upload(), lead_image_alt="A photo")
+    for n in range(corrections):
+        Correction.objects.create(article=article, text=f"Correction number {n}.")
+    client.get("/")
+    # the section menu's version, article + author + category, its tags, its corrections, related
+    # articles, comment thread count, comment threads
+    with django_assert_num_queries(7):
+        assert client.get(article.get_absolute_url()).status_code == 200
 
 
 def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_queries):

@@ -41,9 +41,9 @@ def test_article_page_queries_do_not_grow_with_comments(client, signed_in):
 def test_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.get(article.get_absolute_url())
-    # article + author + category, its tags, related articles, comment counts, page of threads +
-    # authors, the section menu's version, their replies + authors
-    with django_assert_num_queries(7):
+    # article + author + category, its tags, its corrections, related articles, comment counts, page
+    # of threads + authors, the section menu's version, their replies + authors
+    with django_assert_num_queries(8):
         client.get(article.get_absolute_url())
 
 
@@ -51,8 +51,8 @@ def test_signed_in_article_page_query_budget(client, django_assert_num_queries):
     article = article_with_comments(200)
     client.force_login(make_user())
     client.get(article.get_absolute_url())
-    # session, user, then the seven above
-    with django_assert_num_queries(9):
+    # session, user, then the eight above
+    with django_assert_num_queries(10):
         client.get(article.get_absolute_url())
 
 

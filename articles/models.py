@@ -86,10 +86,22 @@ class ArticleQuerySet(models.QuerySet):
         return self.published().select_related("author", "category").defer("search_vector")
 
     def visible_to(self, user):
-        """What a user may open: everything published, plus any article for staff."""
-        if user.is_active and user.is_staff:
+        """What a user may open on the site: everything published; an editor any article, a writer
+        their own too (a staff preview)."""
+        from articles import roles  # roles names the Article statuses
+
+        if not (user.is_active and user.is_staff):
+            return self.published()  # readers: no permission lookup
+        if roles.is_editor(user):
             return self.all()
+        if roles.is_writer(user):
+            live = models.Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
+            return self.filter(live | models.Q(author=user))
         return self.published()
+
+    def in_review(self):
+        """The review queue: submitted articles, the longest waiting first."""
+        return self.filter(status=Article.Status.REVIEW).order_by("submitted_at", "id")
 
     def with_last_activity(self):
         """Annotate `last_activity`: the later of the public update and the latest visible comment."""
@@ -99,7 +111,10 @@ class ArticleQuerySet(models.QuerySet):
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        # Published with a future `published_at` is scheduled (see `is_scheduled`).
         PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -151,7 +166,15 @@ class Article(models.Model):
     )
     lead_image_caption = models.CharField(max_length=300, blank=True)
     lead_image_credit = models.CharField(max_length=150, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the writer last sent it for review."
+    )
+    review_note = models.TextField(
+        "note to the writer",
+        blank=True,
+        help_text="Why it goes back to the writer: shown on their edit page until it is published.",
+    )
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="A future time schedules the article; empty means now, on publish."
     )
@@ -182,6 +205,7 @@ class Article(models.Model):
             models.Index(fields=["category", "status", "-published_at"], name="article_category_idx"),
             models.Index(fields=["author", "status", "-published_at"], name="article_author_idx"),
         ]
+        permissions = [("publish_article", "Can review, publish, schedule and unpublish any article")]
 
     def __str__(self):
         return self.title
@@ -203,6 +227,7 @@ class Article(models.Model):
         now = timezone.now()
         already_live = self.first_published_at is not None and self.is_public
         if self.status == self.Status.PUBLISHED:
+            self.review_note = ""  # the review is over
             if self.published_at is None:
                 self.published_at = now
             if self.first_published_at is None:
@@ -271,6 +296,19 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def workflow_state(self):
+        """The status as the newsroom says it: a published article due later is "Scheduled"."""
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
 
     @property
     def was_updated(self):

@@ -12,6 +12,7 @@ feed = reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, "users"))
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<slug:slug>/", views.detail, name="detail"),
+    path("preview/<str:token>/", views.preview, name="preview"),
     path("category/<slug:slug>/", views.category, name="category"),
     path("authors/<str:username>/", views.author, name="author"),
     path("search/", views.search, name="search"),

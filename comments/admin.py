@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
 from django.utils.text import Truncator
 
+from articles import roles
 from comments.models import Comment
-from comments.services import moderate_comments
+from comments.services import moderate_comments, set_discussion_open
 
 
 @admin.register(Comment)
@@ -16,7 +17,7 @@ class CommentAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     raw_id_fields = ("article", "author", "parent", "reply_to")
     readonly_fields = ("created_at", "edited_at")
-    actions = ("hide_comments", "unhide_comments")
+    actions = ("hide_comments", "unhide_comments", "close_discussion", "reopen_discussion")
 
     class Media:
         css = {"all": ["css/admin-comments.css"]}
@@ -38,3 +39,22 @@ class CommentAdmin(admin.ModelAdmin):
     def unhide_comments(self, request, queryset):
         count = moderate_comments(comments=queryset, hide=False)
         self.message_user(request, f"{count} comment(s) visible again.", messages.SUCCESS)
+
+    def has_close_discussion_permission(self, request):
+        return roles.can_close_discussion(request.user)
+
+    @admin.action(
+        description="Close the discussion under these comments' articles", permissions=["close_discussion"]
+    )
+    def close_discussion(self, request, queryset):
+        article_ids = set(queryset.values_list("article_id", flat=True))
+        count = set_discussion_open(article_ids=article_ids, comments_open=False)
+        self.message_user(request, f"Comments closed under {count} article(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Reopen the discussion under these comments' articles", permissions=["close_discussion"]
+    )
+    def reopen_discussion(self, request, queryset):
+        article_ids = set(queryset.values_list("article_id", flat=True))
+        count = set_discussion_open(article_ids=article_ids, comments_open=True)
+        self.message_user(request, f"Comments reopened under {count} article(s).", messages.SUCCESS)

@@ -73,6 +73,7 @@ class Comment(models.Model):
                 condition=LessThanOrEqual(Length("body"), MAX_LENGTH), name="comment_body_max"
             ),
         ]
+        permissions = [("close_discussion", "Can close and reopen the discussion under an article")]
 
     def __str__(self):
         return f"Comment {self.pk} by {self.author} on {self.article}"

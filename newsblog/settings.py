@@ -241,6 +241,8 @@ ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP",
 # A new account waits this long for its owner to follow the link mailed to them; then it is deleted
 # and its username is free again.
 SIGNUP_CONFIRM_DAYS = env_int("SIGNUP_CONFIRM_DAYS", 3)
+# How long a preview link to an unpublished article works (articles/preview.py).
+NEWSBLOG_PREVIEW_HOURS = env_int("NEWSBLOG_PREVIEW_HOURS", 48)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "UTC")

@@ -69,3 +69,18 @@ def test_the_password_can_be_chosen_for_a_new_account(monkeypatch):
     monkeypatch.setenv("NEWSBLOG_ADMIN_PASSWORD", "chosen-passphrase-77")
     assert printed_password(load()) == "chosen-passphrase-77"
     assert can_log_in("chosen-passphrase-77")
+
+
+def test_the_demo_makes_a_writer_and_an_editor_once_and_prints_their_passwords():
+    from articles import roles
+
+    output = load()
+    for username, role in (("writer", roles.WRITER), ("deskeditor", roles.EDITOR)):
+        match = re.search(rf"login: {username} / (\S+)", output)
+        assert match, output
+        user = get_user_model().objects.get(username=username)
+        assert user.is_staff and not user.is_superuser and user.check_password(match.group(1))
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+    again = load()
+    assert "writer (account unchanged)" in again and "deskeditor (account unchanged)" in again
+    assert not re.search(r"login: (writer|deskeditor) / ", again)

@@ -85,20 +85,6 @@ class ArticleQuerySet(models.QuerySet):
         # The search vector is large and never shown: leave it in the database.
         return self.published().select_related("author", "category").defer("search_vector")
 
-    def visible_to(self, user):
-        """What a user may open on the site: everything published; an editor any article, a writer
-        their own too (a staff preview)."""
-        from articles import roles  # roles names the Article statuses
-
-        if not (user.is_active and user.is_staff):
-            return self.published()  # readers: no permission lookup
-        if roles.is_editor(user):
-            return self.all()
-        if roles.is_writer(user):
-            live = models.Q(status=Article.Status.PUBLISHED, published_at__lte=timezone.now())
-            return self.filter(live | models.Q(author=user))
-        return self.published()
-
     def in_review(self):
         """The review queue: submitted articles, the longest waiting first."""
         return self.filter(status=Article.Status.REVIEW).order_by("submitted_at", "id")

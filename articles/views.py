@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from accounts.caching import user_tag
+from articles import roles
 from articles.caching import (
     ALL_ARTICLES,
     ALL_CATEGORIES,
@@ -138,8 +139,11 @@ def render_article(request, article, *, status=200, extensions_context=None, pre
 @require_safe
 @reader_page
 def detail(request, slug):
-    queryset = Article.objects.visible_to(request.user).select_related("author", "category")
-    article = get_object_or_404(queryset, slug=slug)
+    article = get_object_or_404(Article.objects.select_related("author", "category"), slug=slug)
+    # Not public yet: only an editor or its own writer sees it here (asked only then, so a published
+    # article costs nobody a permission lookup).
+    if not article.is_public and not roles.can_preview(request.user, article):
+        raise Http404("No such article.")
     return render_article(request, article)
 
 

@@ -264,3 +264,24 @@ def test_plain_staff_without_a_role_cannot_edit_articles(client):
     signed_in(client, make_staff())
     response = client.post(change_url(article), edit_form(article, title="Changed"))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", [roles.EDITOR, roles.WRITER])
+def test_the_admin_article_list_costs_the_same_however_many_articles(client, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_member(role)
+    signed_in(client, user)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/articles/article/").status_code == 200
+        return len(captured)
+
+    draft_by(user, status=Article.Status.REVIEW)
+    few = queries()
+    for _ in range(8):
+        draft_by(user, status=Article.Status.REVIEW)
+        make_article(author=user)
+    assert queries() == few

@@ -37,6 +37,7 @@ def test_a_preview_link_shows_the_draft_to_someone_without_an_account(client):
     assert response["X-Robots-Tag"] == "noindex"
     assert response["Cache-Control"] == "private, no-store"
     assert 'id="comments"' not in html and "<textarea" not in html and "Log in to leave a comment" not in html
+    assert "Share this article" not in html  # its address is not public yet
 
 
 def test_a_preview_is_never_stored_by_the_page_cache(client):
@@ -104,7 +105,7 @@ def test_a_preview_of_an_article_published_since_goes_to_its_page(client):
 def test_a_preview_of_a_scheduled_article_says_when_it_comes_out(client):
     article = draft(status=Article.Status.PUBLISHED, published_at=timezone.now() + timedelta(days=1))
     html = client.get(preview_path(article)).content.decode()
-    assert "Scheduled for" in html and "Preview" in html
+    assert "scheduled for" in html and "Preview" in html
 
 
 def test_the_change_form_shows_the_link_to_the_writer_and_editors_only(client):

@@ -4,6 +4,8 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from markdownx.admin import MarkdownxModelAdmin
 
 from articles import roles
@@ -71,6 +73,34 @@ class ArticleAdminForm(forms.ModelForm):
                 self.add_error("lead_image", exc.message)
 
 
+class WorkflowFilter(admin.SimpleListFilter):
+    """Where articles are in the workflow, as the newsroom says it (scheduled apart from live)."""
+
+    title = "workflow"
+    parameter_name = "workflow"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("draft", "Draft"),
+            ("review", "In review"),
+            ("scheduled", "Scheduled"),
+            ("live", "Published and live"),
+            ("unpublished", "Unpublished"),
+        ]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        published = Article.Status.PUBLISHED
+        match self.value():
+            case "scheduled":
+                return queryset.filter(status=published, published_at__gt=now)
+            case "live":
+                return queryset.filter(status=published, published_at__lte=now)
+            case "draft" | "review" | "unpublished" as status:
+                return queryset.filter(status=status)
+        return queryset
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
     list_display = ("name", "slug")
@@ -92,7 +122,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
         css = {"all": ["css/article.css", "css/admin-preview.css"]}
 
     list_display = ("title", "state", "author", "category", "published_at", "submitted_at", "updated_at")
-    list_filter = ("status", "category", "author", "comments_enabled")
+    list_filter = (WorkflowFilter, "status", "category", "author", "comments_enabled")
     list_select_related = ("author", "category")
     search_fields = ("title", "summary", "body")
     date_hierarchy = "published_at"
@@ -103,13 +133,15 @@ class ArticleAdmin(MarkdownxModelAdmin):
             "Lead image",
             {"fields": ("lead_image", "lead_image_alt", "lead_image_caption", "lead_image_credit")},
         ),
-        ("Publishing", {"fields": ("status", "published_at", "updated_at", "minor_edit")}),
+        ("Publishing", {"fields": ("state", "status", "published_at", "updated_at", "minor_edit")}),
         ("Review", {"fields": ("submitted_at", "review_note")}),
         ("Discussion", {"fields": ("comments_enabled", "comments_close_after_days")}),
     )
 
     @admin.display(description="status", ordering="status")
     def state(self, obj):
+        if obj.is_scheduled:
+            return f"Scheduled for {date_format(localtime(obj.published_at), 'j F Y, H:i')}"
         return obj.workflow_state
 
     def get_queryset(self, request):
@@ -148,7 +180,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
             *((("Sent back by an editor", {"fields": note}),) if note else ()),
             (None, {"fields": ("title", "slug", *(("author",) if obj else ()), "category")}),
             *self.fieldsets[1:3],
-            ("Publishing", {"fields": ("status", "published_at", "submitted_at")}),
+            ("Publishing", {"fields": ("state", "status", "published_at", "submitted_at")}),
             self.fieldsets[-1],
         )
 
@@ -160,7 +192,7 @@ class ArticleAdmin(MarkdownxModelAdmin):
         locked = ("slug",) if obj and obj.first_published_at else ()
         if not roles.is_editor(request.user):
             locked += ("author", "published_at", "review_note")
-        return ("updated_at", "submitted_at", *locked)
+        return ("state", "updated_at", "submitted_at", *locked)
 
     def get_changeform_initial_data(self, request):
         return {"author": request.user.pk, **super().get_changeform_initial_data(request)}

@@ -160,7 +160,10 @@ def test_an_editor_schedules_and_the_admin_shows_scheduled(client, editor, write
     assert response.status_code == 302, admin_errors(response)
     article.refresh_from_db()
     assert article.is_scheduled and not Article.objects.published().exists()
-    assert ">Scheduled<" in client.get("/admin/articles/article/").content.decode()
+    listing = client.get("/admin/articles/article/", {"workflow": "scheduled"}).content.decode()
+    assert "Scheduled for 1 January 2099" in listing and article.title in listing
+    assert article.title not in client.get("/admin/articles/article/", {"workflow": "live"}).content.decode()
+    assert "Scheduled for 1 January 2099" in client.get(change_url(article)).content.decode()
 
 
 def test_an_editor_sends_back_with_a_note_the_writer_then_sees(client, editor, writer):

@@ -44,10 +44,8 @@ class ArticleAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        sent_back = self.instance.status == Article.Status.REVIEW and cleaned_data.get("status") in (
-            Article.Status.DRAFT,
-            None,
-        )
+        was, now = self.instance.status, cleaned_data.get("status")
+        sent_back = was == Article.Status.REVIEW and now == Article.Status.DRAFT
         # Only an editor's form has the note; the writer must learn why their article came back.
         if "review_note" in self.fields and sent_back and not cleaned_data.get("review_note", "").strip():
             self.add_error("review_note", "Say why it goes back to the writer: they will see this note.")
@@ -174,10 +172,10 @@ class ArticleAdmin(MarkdownxModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if roles.is_editor(request.user):
             return self.fieldsets
-        note = ("review_note",) if obj and obj.review_note else ()
+        # The editor's note first: why the article came back.
+        note = [("Sent back by an editor", {"fields": ("review_note",)})] if obj and obj.review_note else []
         return (
-            # The editor's note first: why the article came back.
-            *((("Sent back by an editor", {"fields": note}),) if note else ()),
+            *note,
             (None, {"fields": ("title", "slug", *(("author",) if obj else ()), "category")}),
             *self.fieldsets[1:3],
             ("Publishing", {"fields": ("state", "status", "published_at", "submitted_at")}),

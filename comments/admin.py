@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.utils.text import Truncator
 
 from articles import roles
-from comments.models import Comment
+from articles.models import Article
+from comments.models import Comment, Discussion
 from comments.services import moderate_comments, set_discussion_open
 
 
@@ -57,4 +58,56 @@ class CommentAdmin(admin.ModelAdmin):
     def reopen_discussion(self, request, queryset):
         article_ids = set(queryset.values_list("article_id", flat=True))
         count = set_discussion_open(article_ids=article_ids, comments_open=True)
+        self.message_user(request, f"Comments reopened under {count} article(s).", messages.SUCCESS)
+
+
+@admin.register(Discussion)
+class DiscussionAdmin(admin.ModelAdmin):
+    """Published articles as discussions, for moderators: open or closed, how many comments, and the
+    actions that close or reopen them. Nothing here opens or changes an article."""
+
+    list_display = ("title", "comment_count", "comments_enabled", "published_at")
+    list_display_links = None
+    list_filter = ("comments_enabled",)
+    search_fields = ("title",)
+    ordering = ("-published_at", "-id")
+    actions = ("close_discussion", "reopen_discussion")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(status=Article.Status.PUBLISHED).defer("search_vector")
+
+    def has_module_permission(self, request):
+        return roles.can_close_discussion(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return obj is None and roles.can_close_discussion(request.user)  # the list only
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_close_discussion_permission(self, request):
+        return roles.can_close_discussion(request.user)
+
+    @admin.action(
+        description="Close the discussion under the selected articles", permissions=["close_discussion"]
+    )
+    def close_discussion(self, request, queryset):
+        count = set_discussion_open(
+            article_ids=list(queryset.values_list("pk", flat=True)), comments_open=False
+        )
+        self.message_user(request, f"Comments closed under {count} article(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Reopen the discussion under the selected articles", permissions=["close_discussion"]
+    )
+    def reopen_discussion(self, request, queryset):
+        count = set_discussion_open(
+            article_ids=list(queryset.values_list("pk", flat=True)), comments_open=True
+        )
         self.message_user(request, f"Comments reopened under {count} article(s).", messages.SUCCESS)

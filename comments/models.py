@@ -109,3 +109,11 @@ class Comment(models.Model):
 
     def can_delete(self, user):
         return self.author_id == user.pk and self.state != self.State.REMOVED
+
+
+class Discussion(Article):
+    """An article seen from its discussion: what a moderator opens and closes in the admin without
+    any right over the article itself (comments/admin.py)."""
+
+    class Meta:
+        proxy = True

@@ -36,5 +36,16 @@ class Migration(migrations.Migration):
             name='comment',
             options={'ordering': ['created_at', 'id'], 'permissions': [('close_discussion', 'Can close and reopen the discussion under an article')]},
         ),
+        migrations.CreateModel(
+            name='Discussion',
+            fields=[
+            ],
+            options={
+                'proxy': True,
+                'indexes': [],
+                'constraints': [],
+            },
+            bases=('articles.article',),
+        ),
         migrations.RunPython(create_role, remove_role),
     ]

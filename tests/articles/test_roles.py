@@ -38,6 +38,10 @@ def moderator():
     return make_member(roles.MODERATOR, username="mo")
 
 
+def run_action(client, changelist, action, *objects):
+    return client.post(changelist, {"action": action, "_selected_action": [obj.pk for obj in objects]})
+
+
 def draft_by(author, **overrides):
     fields = {"author": author, "status": Article.Status.DRAFT, "published_at": None}
     return make_article(**{**fields, **overrides})
@@ -288,3 +292,27 @@ def test_the_admin_article_list_costs_the_same_however_many_articles(client, rol
         draft_by(user, status=Article.Status.REVIEW)
         make_article(author=user)
     assert queries() == few
+
+
+def test_a_moderator_closes_a_discussion_that_has_no_comments_yet(client, moderator):
+    article = make_article(title="Quiet story")
+    signed_in(client, moderator)
+    listing = client.get("/admin/comments/discussion/").content.decode()
+    assert "Quiet story" in listing and 'value="close_discussion"' in listing
+    assert f"/admin/comments/discussion/{article.pk}/change/" not in listing  # no way into the article
+    assert client.get(f"/admin/comments/discussion/{article.pk}/change/").status_code == 403
+    run_action(client, "/admin/comments/discussion/", "close_discussion", article)
+    article.refresh_from_db()
+    assert not article.comments_enabled
+    run_action(client, "/admin/comments/discussion/", "reopen_discussion", article)
+    article.refresh_from_db()
+    assert article.comments_enabled
+
+
+def test_discussions_are_for_moderators_only(client, writer):
+    article = make_article()
+    signed_in(client, writer)
+    assert client.get("/admin/comments/discussion/").status_code == 403
+    run_action(client, "/admin/comments/discussion/", "close_discussion", article)
+    article.refresh_from_db()
+    assert article.comments_enabled

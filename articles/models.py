@@ -99,11 +99,9 @@ class ArticleQuerySet(models.QuerySet):
         # The search vector is large and never shown: leave it in the database.
         return self.published().select_related("author", "category").defer("search_vector")
 
-    def visible_to(self, user):
-        """What a user may open: everything published, plus any article for staff."""
-        if user.is_active and user.is_staff:
-            return self.all()
-        return self.published()
+    def in_review(self):
+        """The review queue: submitted articles, the longest waiting first."""
+        return self.filter(status=Article.Status.REVIEW).order_by("submitted_at", "id")
 
     def with_last_activity(self):
         """Annotate `last_activity`: the later of the public update and the latest visible comment."""
@@ -122,7 +120,10 @@ article_history = HistoricalRecords(
 class Article(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
+        # Published with a future `published_at` is scheduled (see `is_scheduled`).
         PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished"
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -174,7 +175,15 @@ class Article(models.Model):
     )
     lead_image_caption = models.CharField(max_length=300, blank=True)
     lead_image_credit = models.CharField(max_length=150, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the writer last sent it for review."
+    )
+    review_note = models.TextField(
+        "note to the writer",
+        blank=True,
+        help_text="Why it goes back to the writer: shown on their edit page until it is published.",
+    )
     published_at = models.DateTimeField(
         null=True, blank=True, help_text="A future time schedules the article; empty means now, on publish."
     )
@@ -215,6 +224,7 @@ class Article(models.Model):
             models.Index(fields=["category", "status", "-published_at"], name="article_category_idx"),
             models.Index(fields=["author", "status", "-published_at"], name="article_author_idx"),
         ]
+        permissions = [("publish_article", "Can review, publish, schedule and unpublish any article")]
 
     def __str__(self):
         return self.title
@@ -236,6 +246,7 @@ class Article(models.Model):
         now = timezone.now()
         already_live = self.first_published_at is not None and self.is_public
         if self.status == self.Status.PUBLISHED:
+            self.review_note = ""  # the review is over
             if self.published_at is None:
                 self.published_at = now
             if self.first_published_at is None:
@@ -313,6 +324,19 @@ class Article(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
+
+    @property
+    def workflow_state(self):
+        """The status as the newsroom says it: a published article due later is "Scheduled"."""
+        return "Scheduled" if self.is_scheduled else self.get_status_display()
 
     @property
     def comments_open(self):

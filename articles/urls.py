@@ -12,6 +12,7 @@ feed = reader_page(tags=(ALL_ARTICLES, ALL_CATEGORIES, ALL_TAGS, "users"))
 urlpatterns = [
     path("", views.home, name="home"),
     path("articles/<slug:slug>/", views.detail, name="detail"),
+    path("preview/<str:token>/", views.preview, name="preview"),
     path("category/<slug:slug>/", views.category, name="category"),
     path("tags/<slug:slug>/", views.tag, name="tag"),
     path("authors/<str:username>/", views.author, name="author"),

@@ -2,15 +2,17 @@ import json
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.paginator import InvalidPage, Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_safe
 
 from accounts.caching import user_tag
+from articles import roles
 from articles.caching import (
     ALL_ARTICLES,
     ALL_CATEGORIES,
@@ -26,6 +28,7 @@ from articles.caching import (
 )
 from articles.front import front_page
 from articles.models import Article, Category, Tag, has_published
+from articles.preview import article_id_from
 from articles.search import clean_query, search_articles, with_snippets
 from pagecache.pages import reader_page
 from pagecache.tags import shows
@@ -110,30 +113,66 @@ def home(request):
 article_page_extensions = []
 
 
-def render_article(request, article, *, status=200, extensions_context=None):
+def render_article(request, article, *, status=200, extensions_context=None, preview_link=False):
     """The article page. `extensions_context` stands in for what the extensions would add, so that
-    one of them can re-show its part of the page (a form with its errors, say)."""
-    context = {"article": article, **article_discovery_context(request, article)}
+    one of them can re-show its part of the page (a form with its errors, say). An article that is
+    not public yet (a staff preview, or `preview_link` for someone holding a preview link) has no
+    discussion and is kept from caches and search engines."""
+    context = {
+        "article": article,
+        "preview_link": preview_link,
+        **article_discovery_context(request, article),
+    }
     # Related reading lists other articles: any article's change may change it.
     shows(*article_page_tags(article), ALL_ARTICLES, *related_tags(context["related_articles"]))
-    if extensions_context is None:
+    # The extensions (the discussion) belong to published articles: nobody may comment on a preview.
+    if article.is_public and extensions_context is None:
         for extend in article_page_extensions:
             context.update(extend(request, article))
-    else:
+    elif article.is_public:
         context.update(extensions_context)
     response = render(request, "articles/article_detail.html", context, status=status)
     if not article.is_public:
-        # A staff preview of a draft or scheduled piece: never stored by any cache.
         response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
     return response
 
 
 @require_safe
 @reader_page
 def detail(request, slug):
-    queryset = Article.objects.visible_to(request.user).select_related("author", "category")
-    article = get_object_or_404(queryset.prefetch_related("tags", "corrections"), slug=slug)
+    queryset = Article.objects.select_related("author", "category").prefetch_related("tags", "corrections")
+    article = get_object_or_404(queryset, slug=slug)
+    # Not public yet: only an editor or its own writer sees it here (asked only then, so a published
+    # article costs nobody a permission lookup).
+    if not article.is_public and not roles.can_preview(request.user, article):
+        raise Http404("No such article.")
     return render_article(request, article)
+
+
+@require_safe
+def preview(request, token):
+    """An unpublished article for someone holding a preview link (no account needed). Not a reader
+    page: never stored by the page cache."""
+    try:
+        article_id = article_id_from(token)
+    except signing.SignatureExpired:
+        return preview_refused(request, "expired", status=410)
+    except signing.BadSignature:
+        return preview_refused(request, "invalid", status=404)
+    article = Article.objects.select_related("author", "category").filter(pk=article_id).first()
+    if article is None:
+        return preview_refused(request, "gone", status=404)
+    if article.is_public:
+        return redirect(article)  # published since the link was made: the real page
+    return render_article(request, article, preview_link=True)
+
+
+def preview_refused(request, reason, *, status):
+    response = render(request, "articles/preview_refused.html", {"reason": reason}, status=status)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_safe

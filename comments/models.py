@@ -73,6 +73,7 @@ class Comment(models.Model):
                 condition=LessThanOrEqual(Length("body"), MAX_LENGTH), name="comment_body_max"
             ),
         ]
+        permissions = [("close_discussion", "Can close and reopen the discussion under an article")]
 
     def __str__(self):
         return f"Comment {self.pk} by {self.author} on {self.article}"
@@ -150,3 +151,11 @@ class CommentNotification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.recipient_id}: comment {self.comment_id}"
+
+
+class Discussion(Article):
+    """An article seen from its discussion: what a moderator opens and closes in the admin without
+    any right over the article itself (comments/admin.py)."""
+
+    class Meta:
+        proxy = True

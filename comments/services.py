@@ -7,7 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from articles.caching import discussion_tag
+from articles.caching import article_tag, discussion_tag
+from articles.models import Article
 from comments.models import Comment, update_article_counters
 from comments.notifications import queue_notifications
 from pagecache import tags
@@ -101,4 +102,15 @@ def moderate_comments(*, comments, hide):
     count = changed.update(state=target)
     update_article_counters(article_ids)
     tags.changed(*(discussion_tag(article_id) for article_id in article_ids))  # .update() sends no signal
+    return count
+
+
+def set_discussion_open(*, article_ids, comments_open):
+    """Close (or reopen) the discussion under these articles: a moderator's act, not an article edit
+    (the article's text and its "Updated on" date stay as they are). Returns how many changed."""
+    changed = Article.objects.filter(pk__in=article_ids).exclude(comments_enabled=comments_open)
+    ids = list(changed.values_list("pk", flat=True))
+    count = Article.objects.filter(pk__in=ids).update(comments_enabled=comments_open)
+    # .update() sends no signal: the article page shows whether its comment form is open.
+    tags.changed(*(tag for pk in ids for tag in (article_tag(pk), discussion_tag(pk))))
     return count

@@ -250,6 +250,8 @@ ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP = env_int("ACCOUNT_MAILS_MAX_PER_HOUR_PER_IP",
 # A new account waits this long for its owner to follow the link mailed to them; then it is deleted
 # and its username is free again.
 SIGNUP_CONFIRM_DAYS = env_int("SIGNUP_CONFIRM_DAYS", 3)
+# How long a preview link to an unpublished article works (articles/preview.py).
+NEWSBLOG_PREVIEW_HOURS = env_int("NEWSBLOG_PREVIEW_HOURS", 48)
 
 # Dates read in the site's language and time zone ("Published on: June 23, 2025" by default; a
 # language's own order elsewhere, "23 juin 2025" in French).

@@ -24,6 +24,15 @@ def make_staff(**overrides):
     return make_user(is_staff=True, **overrides)
 
 
+def make_member(role, **overrides):
+    """A staff account in one of the newsroom's roles (articles/roles.py: WRITER, EDITOR, MODERATOR)."""
+    from articles.roles import ensure_group
+
+    user = make_staff(**overrides)
+    user.groups.add(ensure_group(role))
+    return user
+
+
 def make_category(**overrides):
     n = next(_seq)
     fields = {"name": f"Section {n}", "slug": f"section-{n}"}

@@ -14,7 +14,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0008_tags'),
+        ('articles', '0009_workflow'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from articles.models import Article, Category
-from tests.factories import image_upload, make_article, make_category, make_staff, make_user
+from articles.roles import EDITOR, WRITER
+from tests.factories import image_upload, make_article, make_category, make_member, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -99,12 +100,24 @@ def test_unpublished_and_unknown_articles_are_404_for_readers(client, kind):
 
 def test_staff_preview_of_a_draft_has_a_banner_and_is_never_cached(client):
     article = make_article(status=Article.Status.DRAFT, published_at=None)
-    client.force_login(make_staff())
+    client.force_login(make_member(EDITOR))
     response = client.get(article.get_absolute_url())
     assert response.status_code == 200
-    assert "Draft — not public" in response.content.decode()
+    html = response.content.decode()
+    assert "Draft — not public" in html
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
+    # Nobody may comment on a draft: no form whose Post would fail (it used to give a 404).
+    assert 'id="comments"' not in html and "<textarea" not in html
+    assert response["X-Robots-Tag"] == "noindex" and '<meta name="robots" content="noindex">' in html
+
+
+def test_staff_preview_is_for_editors_and_the_article_s_own_writer(client):
+    writer = make_member(WRITER)
+    article = make_article(author=writer, status=Article.Status.REVIEW, published_at=None)
+    for user, status in ((writer, 200), (make_member(WRITER), 404), (make_staff(), 404), (make_user(), 404)):
+        client.force_login(user)
+        assert client.get(article.get_absolute_url()).status_code == status
 
 
 def test_category_page_lists_only_its_articles(client):

@@ -6,7 +6,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tests.factories import image_upload, make_article, make_category, make_staff, make_user
+from articles.roles import WRITER
+from tests.factories import image_upload, make_article, make_category, make_member, make_staff, make_user
 
 pytestmark = pytest.mark.django_db
 BASE = "http://testserver"
@@ -131,7 +132,7 @@ def test_a_script_closing_title_cannot_break_out_of_json_ld(client):
 
 
 def test_draft_preview_is_noindex(client):
-    staff = make_staff()
+    staff = make_member(WRITER)  # the article's own writer
     article = make_article(status="draft", published_at=None, author=staff)
     client.force_login(staff)
     assert head(client, article.get_absolute_url()).meta["robots"] == "noindex"

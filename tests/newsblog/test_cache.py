@@ -11,11 +11,12 @@ from django.test import Client, RequestFactory
 from django.utils import timezone
 
 from articles.models import Article
+from articles.roles import EDITOR
 from comments.models import Comment
 from comments.services import moderate_comments
 from pagecache.pages import page_key
 from pagecache.store import get_store
-from tests.factories import make_article, make_comment, make_staff, make_tag, make_user
+from tests.factories import make_article, make_comment, make_member, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -222,7 +223,7 @@ def test_signed_in_pages_are_private_and_never_stored(client):
 
 def test_staff_previews_are_never_stored(client):
     draft = make_article(status=Article.Status.DRAFT, title="Unreleased scoop")
-    client.force_login(make_staff())
+    client.force_login(make_member(EDITOR))
     response = client.get(draft.get_absolute_url())
     assert response["Cache-Control"] == "private, no-store"
 

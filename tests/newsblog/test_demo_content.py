@@ -86,3 +86,18 @@ def test_a_rerun_tags_demo_articles_loaded_before_tags():
     Article.tags.through.objects.all().delete()
     load()
     assert all(article.tags.exists() for article in Article.objects.all())
+
+
+def test_the_demo_makes_a_writer_and_an_editor_once_and_prints_their_passwords():
+    from articles import roles
+
+    output = load()
+    for username, role in (("writer", roles.WRITER), ("deskeditor", roles.EDITOR)):
+        match = re.search(rf"login: {username} / (\S+)", output)
+        assert match, output
+        user = get_user_model().objects.get(username=username)
+        assert user.is_staff and not user.is_superuser and user.check_password(match.group(1))
+        assert list(user.groups.values_list("name", flat=True)) == [role]
+    again = load()
+    assert "writer (account unchanged)" in again and "deskeditor (account unchanged)" in again
+    assert not re.search(r"login: (writer|deskeditor) / ", again)

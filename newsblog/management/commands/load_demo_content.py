@@ -1,5 +1,5 @@
-"""Demo content for a first run: two sections, a staff author and a handful of published, tagged
-articles.
+"""Demo content for a first run: two sections, a staff author, a writer and an editor of the
+newsroom's roles, and a handful of published, tagged articles.
 
 Idempotent: everything is looked up by slug or username first, so a second run adds nothing twice.
 All sample text below is our own writing.
@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageDraw
 
+from articles import roles
 from articles.models import Article, Category, Tag
 
 CATEGORIES = [
@@ -188,6 +189,13 @@ def demo_tags(names):
     return [Tag.objects.get_or_create(slug=slugify(name), defaults={"name": name})[0] for name in names]
 
 
+# Accounts in the newsroom's roles (articles/roles.py), made once like the staff account.
+ROLE_ACCOUNTS = [
+    ("Writer", "writer", "Wren Writer", roles.WRITER),
+    ("Editor", "deskeditor", "Dana Desk", roles.EDITOR),
+]
+
+
 def demo_image(colors):
     """A gradient made here, so the demo needs no downloaded photos."""
     width, height = 1600, 900
@@ -257,6 +265,12 @@ class Command(BaseCommand):
                 f"Staff login: {author.username} (account unchanged; forgot the password? "
                 f"run: .venv/bin/python manage.py changepassword {author.username})"
             )
+        for label, role_username, display_name, group in ROLE_ACCOUNTS:
+            role_password = self.ensure_role_account(role_username, display_name, group)
+            if role_password:
+                self.stdout.write(self.style.SUCCESS(f"{label} login: {role_username} / {role_password}"))
+            else:
+                self.stdout.write(f"{label} login: {role_username} (account unchanged)")
 
     def ensure_staff(self, username):
         """The staff account, created once. A re-run never touches an existing account, so a
@@ -274,3 +288,20 @@ class Command(BaseCommand):
             username=username, email=f"{username}@example.org", password=password, display_name="The Editor"
         )
         return username, password
+
+    def ensure_role_account(self, username, display_name, group):
+        """A staff account in one of the newsroom's groups, made once; returns its new password, or
+        None when it already exists (then it is left exactly as it is)."""
+        User = get_user_model()
+        if User.objects.filter(username__iexact=username).exists():
+            return None
+        password = secrets.token_urlsafe(12)
+        user = User.objects.create_user(
+            username=username,
+            email=f"{username}@example.org",
+            password=password,
+            display_name=display_name,
+            is_staff=True,  # may log in to the admin; the group decides what they may do there
+        )
+        user.groups.add(roles.ensure_group(group))
+        return password

@@ -1,8 +1,16 @@
+import os
+
 import pytest
 from django.core.cache import cache
 
 
 def pytest_configure(config):
+    # Run in parallel (`-n`, pytest-xdist), each worker empties and fills a Redis database of its own:
+    # the one TEST_REDIS_URL names (15 by default) for the first worker, the one below for the next...
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1...
+    if worker:
+        base, _, db = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15").rpartition("/")
+        os.environ["TEST_REDIS_URL"] = f"{base}/{int(db) - int(worker.removeprefix('gw'))}"
     # Tests render templates without running collectstatic first, so no manifest is needed.
     from django.conf import settings
 

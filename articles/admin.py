@@ -278,16 +278,19 @@ class ArticleAdmin(RevisionsAdminMixin, CorrectionsAdminMixin, MarkdownxModelAdm
         return super().formfield_for_choice_field(db_field, request, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)  # with the hidden edit token (admin_revisions.py)
         if roles.is_editor(request.user):
-            return self.fieldsets
+            return fieldsets
+        token = [fieldset for fieldset in fieldsets if "edit_token" in fieldset[1]["fields"]]
         # The editor's note first: why the article came back.
         note = [("Sent back by an editor", {"fields": ("review_note",)})] if obj and obj.review_note else []
         return (
             *note,
-            (None, {"fields": ("title", "slug", *(("author",) if obj else ()), "category")}),
+            (None, {"fields": ("title", "slug", *(("author",) if obj else ()), "category", "tags")}),
             *self.fieldsets[1:3],
             ("Publishing", {"fields": ("state", "status", "published_at", "submitted_at")}),
             self.fieldsets[-1],
+            *token,
         )
 
     def get_prepopulated_fields(self, request, obj=None):

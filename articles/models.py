@@ -108,10 +108,23 @@ class ArticleQuerySet(models.QuerySet):
         return self.annotate(last_activity=Greatest("updated_at", Coalesce("last_comment_at", "updated_at")))
 
 
+class ArticleHistory(HistoricalRecords):
+    """simple-history's records, but tags changed from the tag's side (`tag.articles.add(article)`)
+    are recorded on each article changed: simple-history's own receiver would treat the tag as the
+    article. (A tag's `articles.clear()` is not recorded: nothing in the site does it.)"""
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        if action in ("post_add", "post_remove") and pk_set:
+            for article in self.cls.objects.filter(pk__in=pk_set):
+                super().m2m_changed(article, action, attr, {instance.pk}, False, **kwargs)
+
+
 # Revisions (articles/revisions.py): one row per save with the tags as they were; derived and
 # bookkeeping columns are left out (restoring re-renders the body). Kept by name so that a save in
 # two steps (the row, then its tags) can record one revision at the end.
-article_history = HistoricalRecords(
+article_history = ArticleHistory(
     m2m_fields=["tags"],
     excluded_fields=["body_html", "search_vector", "reading_time", "comment_count", "last_comment_at"],
 )

@@ -101,3 +101,37 @@ def make_comment(**overrides):
     comment = Comment(**fields)
     comment.save()
     return comment
+
+
+def article_admin_form(article=None, **changes):
+    """What the article admin form posts: `article`'s fields as they are (none for a new article),
+    then `changes` (`tags` as the comma-separated line an editor types). The public corrections inline
+    (shown on published articles) posts its empty management form."""
+    data = {
+        "lead_image_alt": "",
+        "lead_image_caption": "",
+        "lead_image_credit": "",
+        "published_at_0": "",
+        "published_at_1": "",
+        "comments_enabled": "on",
+        "corrections-TOTAL_FORMS": "0",
+        "corrections-INITIAL_FORMS": "0",
+    }
+    if article is not None:
+        data |= {
+            "title": article.title,
+            "slug": article.slug,
+            "author": article.author_id,
+            "category": article.category_id,
+            "summary": article.summary,
+            "body": article.body,
+            "status": article.status,
+            "tags": ", ".join(tag.name for tag in article.tags.all()),
+        }
+        if article.published_at:
+            local = timezone.localtime(article.published_at)
+            data["published_at_0"] = local.strftime("%Y-%m-%d")
+            data["published_at_1"] = local.strftime("%H:%M:%S")
+    for name, value in changes.items():
+        data[name] = getattr(value, "pk", value)  # a category or an author stands for its id
+    return data

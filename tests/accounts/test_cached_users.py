@@ -4,8 +4,9 @@ to the user takes effect on the next request, from any session."""
 import pytest
 from django.test import Client
 
+from articles import roles
 from articles.models import Article
-from tests.factories import make_article, make_user
+from tests.factories import make_article, make_member, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +68,9 @@ def test_a_changed_account_is_signed_out_on_its_next_request(article, change):
 
 
 def test_staff_rights_taken_away_apply_at_once():
-    user = make_user(is_staff=True)
+    user = make_member(roles.EDITOR)
     draft = make_article(status=Article.Status.DRAFT, title="Staff only draft")
     browser = signed_in(user)
     assert browser.get(draft.get_absolute_url()).status_code == 200
-    user.is_staff = False
-    user.save()
+    user.groups.clear()  # no longer an editor
     assert browser.get(draft.get_absolute_url()).status_code == 404

@@ -8,31 +8,29 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageCms, PngImagePlugin
 
 from articles.models import Article
-from tests.factories import image_bytes, image_upload, make_article, make_category, make_user
+from tests.factories import (
+    article_admin_form,
+    image_bytes,
+    image_upload,
+    make_article,
+    make_category,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def article_form(category, author, **overrides):
-    data = {
+    fields = {
         "title": "Council votes on cycle lanes",
         "slug": "council-votes-on-cycle-lanes",
-        "author": author.pk,
-        "category": category.pk,
+        "author": author,
+        "category": category,
         "summary": "The vote is on Tuesday.\nThree routes are proposed.",
         "body": "## Background\n\nThe plan was first **proposed** in spring.",
-        "lead_image_alt": "",
-        "lead_image_caption": "",
-        "lead_image_credit": "",
         "status": "published",
-        "published_at_0": "",
-        "published_at_1": "",
-        # The corrections inline (shown for published articles): none added.
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
     }
-    data.update(overrides)
-    return data
+    return article_admin_form(**(fields | overrides))
 
 
 def test_staff_can_write_and_publish_an_article_in_the_admin(staff_client):

@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from articles.models import Article, Correction
-from tests.factories import make_article
+from tests.factories import article_admin_form, make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -20,28 +20,6 @@ def json_ld(response):
     html = response.content.decode()
     [block] = re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
     return json.loads(block)
-
-
-def admin_form(article, **changes):
-    data = {
-        "title": article.title,
-        "slug": article.slug,
-        "author": article.author_id,
-        "category": article.category_id,
-        "summary": article.summary,
-        "body": article.body,
-        "lead_image_alt": "",
-        "lead_image_caption": "",
-        "lead_image_credit": "",
-        "status": article.status,
-        "published_at_0": article.published_at.strftime("%Y-%m-%d"),
-        "published_at_1": article.published_at.strftime("%H:%M:%S"),
-        "comments_enabled": "on",
-        "corrections-TOTAL_FORMS": "0",
-        "corrections-INITIAL_FORMS": "0",
-    }
-    data.update(changes)
-    return data
 
 
 def test_article_page_shows_dated_corrections_and_json_ld_carries_them(client):
@@ -76,7 +54,7 @@ def test_editor_adds_a_correction_in_the_admin_and_the_cached_page_shows_it(clie
 
     response = staff_client.post(
         f"/admin/articles/article/{article.pk}/change/",
-        admin_form(
+        article_admin_form(
             article,
             minor_edit="on",
             **{"corrections-TOTAL_FORMS": "1", "corrections-0-date": "2025-06-24"},
@@ -113,12 +91,12 @@ def test_minor_edit_keeps_updated_on_and_any_other_edit_moves_it(staff_client):
     updated_on = article.updated_at
     url = f"/admin/articles/article/{article.pk}/change/"
 
-    response = staff_client.post(url, admin_form(article, body="Typo fixed.", minor_edit="on"))
+    response = staff_client.post(url, article_admin_form(article, body="Typo fixed.", minor_edit="on"))
     assert response.status_code == 302
     article.refresh_from_db()
     assert article.updated_at == updated_on
 
-    response = staff_client.post(url, admin_form(article, body="A new paragraph with news."))
+    response = staff_client.post(url, article_admin_form(article, body="A new paragraph with news."))
     assert response.status_code == 302
     article.refresh_from_db()
     assert timezone.now() - article.updated_at < timedelta(minutes=1)

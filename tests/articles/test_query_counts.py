@@ -105,6 +105,6 @@ def test_signed_in_reader_adds_only_session_and_user(client, django_assert_num_q
     article = make_article()
     client.force_login(make_staff())
     client.get("/")
-    # the section menu's version, session, user, then the five above
-    with django_assert_num_queries(8):
+    # session, user, then the seven of an anonymous reader's article page (above)
+    with django_assert_num_queries(9):
         assert client.get(article.get_absolute_url()).status_code == 200

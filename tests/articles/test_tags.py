@@ -13,7 +13,7 @@ from django.utils import timezone
 from articles.models import Article, Tag
 from tests.discovery.test_crawlers import sitemap_entries
 from tests.discovery.test_metadata import head
-from tests.factories import make_article, make_category, make_staff, make_tag
+from tests.factories import article_admin_form, make_article, make_category, make_staff, make_tag
 
 pytestmark = pytest.mark.django_db
 BASE = "http://testserver"
@@ -148,18 +148,16 @@ def category():
 
 
 def article_form(category, author, **overrides):
-    data = {
+    fields = {
         "title": "Sanctions tighten",
         "slug": "sanctions-tighten",
-        "author": author.pk,
-        "category": category.pk,
+        "author": author,
+        "category": category,
         "summary": "New sanctions.",
         "body": "Text.",
         "status": "draft",
-        "comments_enabled": "on",
     }
-    data.update(overrides)
-    return data
+    return article_admin_form(**(fields | overrides))
 
 
 def test_editor_types_tags_and_missing_ones_are_created(staff_client, category, iran):

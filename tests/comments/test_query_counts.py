@@ -91,7 +91,7 @@ def test_article_page_costs_the_same_with_10_or_1000_comments(client):
     few, many = make_article(), make_article()
     bulk_comments(few, 10)
     bulk_comments(many, 1000)
-    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 7
+    assert queries_for(client, few.get_absolute_url()) == queries_for(client, many.get_absolute_url()) == 8
 
 
 def test_home_costs_the_same_with_10_or_1000_articles(client):

@@ -19,7 +19,7 @@ def test_reader_signs_up_logs_out_logs_in_and_renames_themself(page, site_url):
     page.get_by_role("link", name="Sign up").click()
 
     page.get_by_label("Username").fill("dana")
-    page.get_by_label("Email").fill("dana@example.org")
+    page.get_by_label("Email address").fill("dana@example.org")
     page.get_by_label("Display name").fill("Dana")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Password confirmation").fill(PASSWORD)

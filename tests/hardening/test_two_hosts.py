@@ -28,10 +28,10 @@ from tests.hardening.servers import (
 
 STAFF_AND_READERS = """
 from tests.factories import make_article, make_user
-make_user(username="desk", password="{password}", is_staff=True, is_superuser=True)
+desk = make_user(username="desk", password="{password}", is_staff=True, is_superuser=True)
 for name in ("reader", "commenter", "hasty", "target"):
     make_user(username=name, password="{password}")
-article = make_article(title="Two hosts", slug="two-hosts")
+article = make_article(title="Two hosts", slug="two-hosts", author=desk)
 print(article.category_id, article.author_id)
 """
 

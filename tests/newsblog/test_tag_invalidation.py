@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article
-from tests.factories import make_article, make_category, make_staff, make_tag
+from tests.factories import article_admin_form, make_article, make_category, make_staff, make_tag
 from tests.newsblog.test_cache import backend  # noqa: F401 - every test runs with both cache setups
 from tests.newsblog.test_invalidation import signed_in, stays_cached
 
@@ -87,11 +87,7 @@ def test_tags_changed_in_the_admin_move_the_old_and_new_tag_pages(client, tagged
     editor = signed_in(make_staff(is_superuser=True))
     text(client, first.get_absolute_url())
     text(client, russia.get_absolute_url())
-    data = {
-        "title": first.title, "slug": first.slug, "author": first.author_id, "category": first.category_id,
-        "summary": first.summary, "body": first.body, "status": "published", "comments_enabled": "on",
-        "tags": "Russia, Sanctions",
-    }  # fmt: skip
+    data = article_admin_form(first, tags="Russia, Sanctions")
     response = editor.post(reverse("admin:articles_article_change", args=[first.pk]), data)
     assert response.status_code == 302
     page = text(client, first.get_absolute_url())

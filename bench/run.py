@@ -64,6 +64,7 @@ ROWS = [
     ("static_nginx", "static file via nginx", None),
     ("home_nginx", "home / via nginx", None),
     ("article_nginx", "article (anon.) via nginx", None),
+    ("article_rendered", "article rendered (no cache)", 0.1),
 ]
 # Through nginx, reader pages against nginx serving a saved copy of the article page from disk.
 NGINX_VS_STATIC_TARGET = 0.5
@@ -669,6 +670,28 @@ def measure_site(args, env, info, password, out):
         server.stop()
 
 
+def measure_rendered(args, env, info, out):
+    """The article page built on every request (NEWSBLOG_PAGE_CACHE=0): what the first reader after
+    a change to it waits for, 200 comments and all."""
+    port = args.port + 2
+    server = Server(
+        "rendered", "newsblog.wsgi:application", port, {**env, "NEWSBLOG_PAGE_CACHE": "0"}, args.workers, out
+    )
+    try:
+        server.wait_ready("/healthz")
+        url = f"http://{LOOPBACK}:{port}{info['article_url']}"
+        status, headers, _ = fetch(url)
+        if status != 200 or headers.get("ETag"):
+            raise Stop(
+                f"rendered article: status {status}, ETag {headers.get('ETag')} (the cache should be off)"
+            )
+        log(f"article_rendered: warm-up {args.warmup} s, load {args.duration} s")
+        wrk(url, args, args.warmup, [], connections=min(8, args.connections))
+        return {**wrk(url, args, args.duration, []), "url": url}
+    finally:
+        server.stop()
+
+
 def explain(args, env, info, out):
     pages = [
         ("home", "/"),
@@ -742,6 +765,7 @@ def main():
         floor_before = measure_floor(args, env, out)
         log(f"floor: {floor_before['rps']:.0f} req/s")
         results, checks, lighthouse_results = measure_site(args, env, info, password, out)
+        results["article_rendered"] = measure_rendered(args, env, info, out)
         # The comments the reads-while-writing rows posted: gone, so the next run reads the same data.
         manage(env, "shell", "-c", REMOVE_BENCH_COMMENTS, capture=True)
         # Measured again after the pages; the faster of the two is the floor, so that a busy moment

@@ -4,6 +4,8 @@ Nothing here touches the shared PostgreSQL on 5432: the cluster lives in its own
 its own port, so a test may stop and start it at will.
 """
 
+import email
+import email.policy
 import glob
 import http.client
 import itertools
@@ -16,7 +18,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -393,3 +397,75 @@ def emptied_redis(url):
             pytest.fail(f"Redis is not reachable at {url}")
         pytest.skip(f"Redis is not reachable at {url}")
     return client
+
+
+class SmtpRecorder:
+    """An aiosmtpd handler that keeps every message it accepts: (recipients, raw bytes)."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            self.messages.append((list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+    def count(self):
+        with self.lock:
+            return len(self.messages)
+
+    def received(self):
+        """(recipients, parsed message) for each message so far."""
+        with self.lock:
+            return [
+                (to, email.message_from_bytes(content, policy=email.policy.default))
+                for to, content in self.messages
+            ]
+
+
+@contextmanager
+def smtp_listener():
+    """A local SMTP server on a free loopback port: yields (controller, recorder)."""
+    from aiosmtpd.controller import Controller
+
+    recorder = SmtpRecorder()
+    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller, recorder
+    finally:
+        controller.stop()
+
+
+class TaskWorker:
+    """`manage.py db_worker` as production runs it, polling often so that tests wait little."""
+
+    def __init__(self, env):
+        self.env = env
+        self.log = tempfile.NamedTemporaryFile(prefix="newsblog-worker-", suffix=".log", delete=False)
+        self.process = None
+
+    def start(self):
+        command = ["db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", *command],
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        return self
+
+    def kill(self):
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self):
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")[-5000:]

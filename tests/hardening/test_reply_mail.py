@@ -1,23 +1,24 @@
 """Reply notifications end to end: gunicorn with production settings, the real task worker
 (`manage.py db_worker`, database backend) and a local SMTP listener that records what it receives."""
 
-import email
-import email.policy
 import json
 import re
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.hardening.servers import PASSWORD, ROOT, Gunicorn, Reader, free_port, manage, production_env
+from tests.hardening.servers import (
+    PASSWORD,
+    Gunicorn,
+    Reader,
+    TaskWorker,
+    free_port,
+    manage,
+    production_env,
+    smtp_listener,
+)
 
 SEED = """
 import json
@@ -33,56 +34,10 @@ print(json.dumps({{"slug": article.slug, "comments": comments}}))
 """
 
 
-class Recorder:
-    """aiosmtpd handler: keeps every message it is given (recipients, parsed message)."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append((list(envelope.rcpt_tos), message))
-        return "250 OK"
-
-
 @pytest.fixture
 def smtp():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
-
-
-class Worker:
-    """`manage.py db_worker` as production runs it, polling often so the test waits little."""
-
-    def __init__(self, env):
-        self.env = env
-        self.log = tempfile.NamedTemporaryFile(prefix="newsblog-worker-", suffix=".log", delete=False)
-        self.process = None
-
-    def start(self):
-        command = [sys.executable, "manage.py", "db_worker", "--interval", "0.1", "--no-startup-delay"]
-        self.process = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-        return self
-
-    def output(self):
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-5000:]
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.log.close()
-        Path(self.log.name).unlink()
+    with smtp_listener() as listener:
+        yield listener
 
 
 def wait_for_tasks(database, worker, timeout=30):
@@ -133,7 +88,7 @@ def test_a_reply_is_mailed_once_with_working_links_and_unsubscribes_work(
     article_path = f"/articles/{data['slug']}/"
     comment_path = f"/articles/{data['slug']}/comments/"
     server = Gunicorn(env, workers=1, port=port).start()
-    worker = Worker(env)
+    worker = TaskWorker(env)
     try:
         bob, alice = Reader(), Reader()
         assert bob.log_in(server, "bob")[0] == 302
@@ -159,8 +114,8 @@ def test_a_reply_is_mailed_once_with_working_links_and_unsubscribes_work(
 
         worker.start()
         wait_for_tasks(fresh_database, worker)
-        assert sorted(to for to, _ in recorder.messages) == [["alice@example.org"], ["dana@example.org"]]
-        mails = {to[0]: message for to, message in recorder.messages}
+        assert sorted(to for to, _ in recorder.received()) == [["alice@example.org"], ["dana@example.org"]]
+        mails = {to[0]: message for to, message in recorder.received()}
 
         # Alice's mail: the reply's text, a link to it that works, and the unsubscribe link.
         message = mails["alice@example.org"]
@@ -208,7 +163,7 @@ def test_a_reply_is_mailed_once_with_working_links_and_unsubscribes_work(
         post_reply(bob, "alice", "Bob again, to Alice")
         post_reply(bob, "dana", "Bob again, to Dana")
         wait_for_tasks(fresh_database, worker)
-        assert len(recorder.messages) == 2
+        assert len(recorder.received()) == 2
         outcomes = query(
             fresh_database,
             "SELECT outcome, count(*) FROM comments_commentnotification GROUP BY outcome ORDER BY 1",

@@ -8,22 +8,15 @@ Runs on SQLite and on PostgreSQL."""
 import email
 import email.policy
 import os
-import signal
 import sqlite3
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from collections import defaultdict
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
 import pytest
-from aiosmtpd.controller import Controller
 
-from tests.hardening.servers import ROOT, clean_env, free_port, manage
+from tests.hardening.servers import TaskWorker, clean_env, manage, smtp_listener
 
 SUBSCRIBERS = 2000
 SITE_URL = "https://news.example"
@@ -42,30 +35,10 @@ print(article.pk)
 """
 
 
-class Recorder:
-    """aiosmtpd handler: keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append((tuple(envelope.rcpt_tos), envelope.content))
-        return "250 Message accepted for delivery"
-
-    def count(self):
-        with self.lock:
-            return len(self.messages)
-
-
 @pytest.fixture
-def smtp_listener():
-    recorder = Recorder()
-    controller = Controller(recorder, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, recorder
-    controller.stop()
+def smtp():
+    with smtp_listener() as listener:
+        yield listener
 
 
 def postgres_url(name):
@@ -105,37 +78,6 @@ def query(database_url, sql):
         return connection.execute(sql).fetchall()
 
 
-class Worker:
-    def __init__(self, env):
-        self.env = env
-        self.log = tempfile.NamedTemporaryFile(prefix="newsblog-worker-", suffix=".log", delete=False)
-        self.process = None
-
-    def start(self):
-        command = ["db_worker", "--no-reload", "--no-startup-delay", "--interval", "0.1"]
-        self.process = subprocess.Popen(
-            [sys.executable, "manage.py", *command],
-            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        return self
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def output(self):
-        self.log.flush()
-        return Path(self.log.name).read_text(errors="replace")[-4000:]
-
-
 def wait_for(condition, what, timeout, worker):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -147,8 +89,8 @@ def wait_for(condition, what, timeout, worker):
     raise AssertionError(f"timed out waiting for {what}:\n{worker.output()}")
 
 
-def test_a_send_killed_midway_and_restarted_mails_each_subscriber_exactly_once(database, smtp_listener):
-    controller, recorder = smtp_listener
+def test_a_send_killed_midway_and_restarted_mails_each_subscriber_exactly_once(database, smtp):
+    controller, recorder = smtp
     env = clean_env(
         DATABASE_URL=database,
         EMAIL_HOST="127.0.0.1",
@@ -166,7 +108,7 @@ def test_a_send_killed_midway_and_restarted_mails_each_subscriber_exactly_once(d
     print(f"migrated and seeded in {time.monotonic() - started:.1f} s")
     started = time.monotonic()
 
-    first = Worker(env).start()
+    first = TaskWorker(env).start()
     try:
         wait_for(lambda: recorder.count() >= SUBSCRIBERS // 3, "a third of the mail", 120, first)
         first.kill()
@@ -177,7 +119,7 @@ def test_a_send_killed_midway_and_restarted_mails_each_subscriber_exactly_once(d
     assert at_kill < SUBSCRIBERS, "the worker finished before it could be killed: nothing was tested"
 
     manage("newsletter_resume", env=env)
-    second = Worker(env).start()
+    second = TaskWorker(env).start()
     try:
         finished = "SELECT count(*) FROM newsletter_send WHERE finished_at IS NOT NULL"
         wait_for(lambda: query(database, finished) == [(1,)], "the send to finish", 180, second)

@@ -72,6 +72,7 @@ def test_a_link_stops_only_its_own_kind_for_its_own_recipient(client):
         signing.dumps({"kind": "replies", "to": "1"}, salt="another.purpose"),
         signing.dumps({"kind": "newsletter-nobody-registered", "to": "1"}, salt="newsblog.mail.unsubscribe"),
     ],
+    ids=["nonsense", "signed-for-another-purpose", "unknown-kind"],
 )
 def test_a_broken_or_forged_link_is_refused_with_a_message(client, token):
     user = make_user()

@@ -437,7 +437,8 @@ def test_slow_clients_do_not_keep_anyone_else_waiting(site):
 
 
 def test_a_redeploy_loses_no_request(site):
-    """A new release starts on the idle port, answers /healthz, then the old master gets SIGTERM.
+    """A new release starts on the idle port, answers /healthz, takes readers from nginx, then the old
+    master gets SIGTERM.
     Readers who bypass the micro-cache (signed in, or health probes) keep getting answers throughout.
     """
     stop = threading.Event()
@@ -463,6 +464,13 @@ def test_a_redeploy_loses_no_request(site):
     old, new = site.app, Gunicorn(site.env, workers=2, port=site.green_port)
     try:
         new.start()
+        # nginx skips a port that refused it for fail_timeout (2 s): stop the old release only once
+        # nginx is sending readers to the new one (README "Redeploying without losing a request").
+        started = len(app_answers(new))  # its own readiness checks
+        deadline = time.monotonic() + 10
+        while len(app_answers(new)) < started + 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(app_answers(new)) >= started + 5, "nginx never sent readers to the new release"
         served_before = len(results)
         old.stop()  # SIGTERM, and wait for the old master to exit
         # Keep reading a little while after the old instance is gone.

@@ -54,7 +54,9 @@ class RequestCostMiddleware:
 
 def redacted_url(request):
     """The path and query string with every token replaced."""
-    path = redacted_path(request.path, request.path_info, get_urlconf(settings.ROOT_URLCONF))
+    # Remembered for ordinary paths only: odd URLs cannot fill a worker's memory.
+    lookup = redacted_path if len(request.path) <= 200 else redacted_path.__wrapped__
+    path = lookup(request.path, request.path_info, get_urlconf(settings.ROOT_URLCONF))
     if not request.META.get("QUERY_STRING"):
         return path
     query = [
@@ -64,7 +66,7 @@ def redacted_url(request):
     return f"{path}?{urlencode(query, safe='[]/')}"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def redacted_path(path, path_info, urlconf):
     """Remembered per path: every request is logged, and resolving its URL again each time would
     cost as much as serving a cached page."""

@@ -247,11 +247,21 @@ def remember_shown(key, entry):
     LAST_SHOWN[key] = shown_tags(entry)
 
 
+# Longer paths are looked up each time rather than remembered: odd URLs cannot fill a worker's memory.
+REMEMBERED_PATH_LENGTH = 200
+
+
 def is_reader_page(request):
-    return resolves_to_reader_page(request.path_info, get_urlconf(settings.ROOT_URLCONF))
+    path = request.path_info
+    lookup = (
+        resolves_to_reader_page
+        if len(path) <= REMEMBERED_PATH_LENGTH
+        else resolves_to_reader_page.__wrapped__
+    )
+    return lookup(path, get_urlconf(settings.ROOT_URLCONF))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def resolves_to_reader_page(path, urlconf):
     """Remembered per path: URL patterns don't change while the process runs, and every anonymous
     request asks before anything else happens."""
